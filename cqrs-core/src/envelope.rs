@@ -1,0 +1,116 @@
+//! Events on their way into the store and on their way out of it.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::event::{DecodeError, DomainEvent, EncodeError};
+use crate::metadata::Metadata;
+
+/// An event ready to be appended: serialized, with its id and metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Unique id. Appending an event whose id is already stored is idempotent.
+    pub event_id: Uuid,
+    /// Persisted event name.
+    pub event_name: String,
+    /// Persisted schema version.
+    pub event_version: u32,
+    /// The variant's data.
+    pub payload: serde_json::Value,
+    /// Correlation, causation, time and application values.
+    pub metadata: Metadata,
+}
+
+impl NewEvent {
+    /// Serializes a domain event with a fresh id.
+    pub fn from_event<E: DomainEvent>(event: &E, metadata: Metadata) -> Result<Self, EncodeError> {
+        let event_type = event.event_type();
+        Ok(NewEvent {
+            event_id: Uuid::new_v4(),
+            event_name: event_type.name.to_owned(),
+            event_version: event_type.version,
+            payload: event.encode()?,
+            metadata,
+        })
+    }
+}
+
+/// Where and when a stored event was recorded, and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventHeader {
+    /// The stream the event belongs to (for aggregates: `"{type}-{id}"`).
+    pub stream_id: String,
+    /// The event's version within its stream, from `1`.
+    pub stream_version: u64,
+    /// The event's position in the store's global log, from `1`; only grows.
+    pub position: u64,
+    /// The event's unique id.
+    pub event_id: Uuid,
+    /// Persisted event name.
+    pub event_name: String,
+    /// Persisted schema version.
+    pub event_version: u32,
+    /// When the store committed the event.
+    pub recorded_at: DateTime<Utc>,
+    /// Correlation, causation, time and application values.
+    pub metadata: Metadata,
+}
+
+/// A stored event as the store returns it: header and serialized payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    /// Where, when and what.
+    pub header: EventHeader,
+    /// The variant's data.
+    pub payload: serde_json::Value,
+}
+
+/// A stored event decoded into the application's event enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventEnvelope<E> {
+    /// Where, when and what.
+    pub header: EventHeader,
+    /// The event.
+    pub event: E,
+}
+
+/// A stored event whose payload does not decode into the event enum.
+///
+/// Names everything needed to find the row: stream, version, event name and position.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot decode event `{event_name}` (version {event_version}) at stream `{stream_id}` version {stream_version}, position {position}"
+)]
+pub struct EventDecodeError {
+    /// The stream holding the event.
+    pub stream_id: String,
+    /// The event's version in its stream.
+    pub stream_version: u64,
+    /// The event's global position.
+    pub position: u64,
+    /// The persisted name.
+    pub event_name: String,
+    /// The persisted schema version.
+    pub event_version: u32,
+    /// What went wrong.
+    #[source]
+    pub source: DecodeError,
+}
+
+impl RecordedEvent {
+    /// Decodes the payload into `E`, keeping the header.
+    pub fn decode<E: DomainEvent>(self) -> Result<EventEnvelope<E>, Box<EventDecodeError>> {
+        let RecordedEvent { header, payload } = self;
+        match E::decode(&header.event_name, header.event_version, payload) {
+            Ok(event) => Ok(EventEnvelope { header, event }),
+            Err(source) => Err(Box::new(EventDecodeError {
+                stream_id: header.stream_id,
+                stream_version: header.stream_version,
+                position: header.position,
+                event_name: header.event_name,
+                event_version: header.event_version,
+                source,
+            })),
+        }
+    }
+}

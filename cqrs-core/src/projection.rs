@@ -1,0 +1,97 @@
+//! Projections: read models built from the event log.
+
+use crate::envelope::{EventEnvelope, EventHeader};
+use crate::event::DomainEvent;
+
+/// Why a projection handler failed; the runner stops at the event and retries.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A read model built by handling events. Derive it with `#[derive(Projection)]`.
+///
+/// Only the events named in [`HANDLED_EVENTS`](Projection::HANDLED_EVENTS) are read
+/// from the store for it; others are never decoded.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a projection",
+    label = "not a projection",
+    note = "derive it: `#[derive(Projection)]` with `#[projection(event = ..., handles(...))]`"
+)]
+pub trait Projection: Send + Sync + 'static {
+    /// The event enum it reads.
+    type Event: DomainEvent;
+    /// A stable name, used for its checkpoint.
+    const NAME: &'static str;
+    /// The persisted names of the events it handles.
+    const HANDLED_EVENTS: &'static [&'static str];
+
+    /// Updates the read model with one event.
+    fn project(&mut self, envelope: EventEnvelope<Self::Event>) -> Result<(), HandlerError>;
+
+    /// Whether the projection handles events with this persisted name.
+    fn handles(event_name: &str) -> bool {
+        Self::HANDLED_EVENTS.contains(&event_name)
+    }
+}
+
+/// What a projection handler may return: nothing, or a `Result`.
+pub trait HandlerOutcome {
+    /// Converts into the projection's result.
+    fn into_result(self) -> Result<(), HandlerError>;
+}
+
+impl HandlerOutcome for () {
+    fn into_result(self) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+impl<E> HandlerOutcome for Result<(), E>
+where
+    E: Into<HandlerError>,
+{
+    fn into_result(self) -> Result<(), HandlerError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// A projection handler method for one event variant: it takes `&mut self`, the
+/// event's [`EventHeader`], then each field of the variant by value, in order.
+#[diagnostic::on_unimplemented(
+    message = "this method cannot handle the event: its fields are `{Args}`",
+    label = "wrong handler signature",
+    note = "write `fn handler(&mut self, header: &EventHeader, <each field of the variant, by value, in order>)` returning `()` or `Result<(), E>`"
+)]
+pub trait ProjectionHandler<P, Args> {
+    /// Calls the handler.
+    fn call(self, projection: &mut P, header: &EventHeader, args: Args)
+    -> Result<(), HandlerError>;
+}
+
+macro_rules! impl_projection_handler {
+    ($($arg:ident),*) => {
+        impl<P, F, R, $($arg),*> ProjectionHandler<P, ($($arg,)*)> for F
+        where
+            F: FnOnce(&mut P, &EventHeader, $($arg),*) -> R,
+            R: HandlerOutcome,
+        {
+            #[allow(non_snake_case)]
+            fn call(self, projection: &mut P, header: &EventHeader, args: ($($arg,)*)) -> Result<(), HandlerError> {
+                let ($($arg,)*) = args;
+                self(projection, header, $($arg),*).into_result()
+            }
+        }
+    };
+}
+
+impl_projection_handler!();
+impl_projection_handler!(A1);
+impl_projection_handler!(A1, A2);
+impl_projection_handler!(A1, A2, A3);
+impl_projection_handler!(A1, A2, A3, A4);
+impl_projection_handler!(A1, A2, A3, A4, A5);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6, A7);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6, A7, A8);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+impl_projection_handler!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);

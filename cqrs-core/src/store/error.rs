@@ -1,0 +1,103 @@
+use uuid::Uuid;
+
+use crate::version::ExpectedVersion;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Optimistic concurrency: the stream was not at the expected version.
+    #[error("stream `{stream_id}`: expected {expected}, but it is at version {actual}")]
+    WrongExpectedVersion {
+        /// The stream appended to.
+        stream_id: String,
+        /// What the writer expected.
+        expected: ExpectedVersion,
+        /// The stream's version when the append was tried (`0`: no stream).
+        actual: u64,
+    },
+    /// Some, but not all, of an append's event ids are already stored, or they are
+    /// stored in another stream: the append is neither new nor a retry.
+    #[error(
+        "event id {event_id} is already stored in stream `{existing_stream}` and cannot be appended to `{stream_id}` again"
+    )]
+    DuplicateEventId {
+        /// The id already stored.
+        event_id: Uuid,
+        /// The stream appended to.
+        stream_id: String,
+        /// The stream that holds the id.
+        existing_stream: String,
+    },
+    /// An append with no events.
+    #[error("append to stream `{stream_id}` has no events")]
+    EmptyAppend {
+        /// The stream appended to.
+        stream_id: String,
+    },
+    /// The database could not be reached.
+    #[error("cannot connect to {url}")]
+    Connection {
+        /// The address, with any password removed.
+        url: String,
+        /// What the driver reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A schema migration failed.
+    #[error("migration {version} ({description}) failed")]
+    Migration {
+        /// The migration's number.
+        version: i64,
+        /// What it does.
+        description: String,
+        /// What the database reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The database holds a schema newer than this code.
+    #[error(
+        "the database schema is at version {found}, newer than version {supported} this code knows; upgrade the application"
+    )]
+    SchemaTooNew {
+        /// The schema version found.
+        found: i64,
+        /// The newest version this code knows.
+        supported: i64,
+    },
+    /// A stored row that cannot be read back (a corrupt metadata column).
+    #[error("stored event at position {position} is corrupt: {reason}")]
+    Corrupt {
+        /// The event's global position.
+        position: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Any other database failure, with what was being done.
+    #[error("{operation} failed")]
+    Backend {
+        /// What the store was doing, with the stream or position involved.
+        operation: String,
+        /// What the driver reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    /// Whether this is an optimistic-concurrency conflict.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::WrongExpectedVersion { .. })
+    }
+
+    /// Wraps a driver error with what was being done.
+    pub fn backend(
+        operation: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Backend {
+            operation: operation.into(),
+            source: source.into(),
+        }
+    }
+}

@@ -1,0 +1,295 @@
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use chrono::Utc;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::{
+    AppendResult, CheckpointStore, EventStore, ReadAll, Snapshot, SnapshotStore, StoreError,
+};
+use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
+use crate::version::ExpectedVersion;
+
+/// An event store in process memory: for tests, examples and single-process tools.
+///
+/// It keeps the same promises as the durable stores (atomic expected-version
+/// checks, one global order, idempotent appends by event id) and is safe to share
+/// between tasks: clones share the same log.
+///
+/// ```
+/// use cqrs_core::{EventStore, ExpectedVersion, InMemoryEventStore, Metadata, NewEvent, ReadAll};
+///
+/// # tokio_test();
+/// # fn tokio_test() { pollster::block_on(async {
+/// let store = InMemoryEventStore::new();
+/// let event = NewEvent {
+///     event_id: uuid::Uuid::new_v4(),
+///     event_name: "Opened".into(),
+///     event_version: 1,
+///     payload: serde_json::Value::Null,
+///     metadata: Metadata::default(),
+/// };
+/// let result = store.append("account-1", ExpectedVersion::NoStream, vec![event]).await.unwrap();
+/// assert_eq!(result.stream_version, 1);
+/// let conflict = store.append("account-1", ExpectedVersion::NoStream, vec![]).await;
+/// assert!(conflict.is_err());
+/// assert_eq!(store.read_all(ReadAll::from_position(1)).await.unwrap().len(), 1);
+/// # }) }
+/// ```
+#[derive(Clone)]
+pub struct InMemoryEventStore {
+    state: Arc<RwLock<State>>,
+    head: Arc<watch::Sender<u64>>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The global log; the event at index `i` has position `i + 1`.
+    log: Vec<RecordedEvent>,
+    /// Each stream's events, as positions.
+    streams: HashMap<String, Vec<u64>>,
+    /// Where each event id is stored.
+    ids: HashMap<Uuid, u64>,
+    snapshots: HashMap<String, Snapshot>,
+    checkpoints: HashMap<String, u64>,
+}
+
+impl Default for InMemoryEventStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for InMemoryEventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InMemoryEventStore")
+            .field("head", &*self.head.borrow())
+            .finish()
+    }
+}
+
+impl InMemoryEventStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        InMemoryEventStore {
+            state: Arc::default(),
+            head: Arc::new(watch::channel(0).0),
+        }
+    }
+
+    /// A receiver that sees the head position change after every append.
+    pub fn watch_head(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        // Every write below validates before it mutates, so a panic while the lock
+        // was held cannot have left the state half-changed.
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    fn stream_version(&self, stream_id: &str) -> u64 {
+        self.streams.get(stream_id).map_or(0, |s| s.len() as u64)
+    }
+
+    fn event_at(&self, position: u64) -> &RecordedEvent {
+        &self.log[(position - 1) as usize]
+    }
+
+    /// Returns the original result when `events` is an exact retry of an earlier append.
+    fn earlier_append(
+        &self,
+        stream_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let stored: Vec<Option<u64>> = events
+            .iter()
+            .map(|e| self.ids.get(&e.event_id).copied())
+            .collect();
+        if stored.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let mismatch = |index: usize| {
+            let event_id = events[index].event_id;
+            let existing_stream = stored[index]
+                .map(|p| self.event_at(p).header.stream_id.clone())
+                .unwrap_or_default();
+            StoreError::DuplicateEventId {
+                event_id,
+                stream_id: stream_id.to_owned(),
+                existing_stream,
+            }
+        };
+        let mut positions = Vec::with_capacity(events.len());
+        let mut previous_version = None;
+        for (index, position) in stored.iter().enumerate() {
+            let Some(position) = *position else {
+                let first_stored = stored.iter().position(Option::is_some).unwrap_or(index);
+                return Err(mismatch(first_stored));
+            };
+            let header = &self.event_at(position).header;
+            let in_order = previous_version.is_none_or(|v| header.stream_version == v + 1);
+            if header.stream_id != stream_id || !in_order {
+                return Err(mismatch(index));
+            }
+            previous_version = Some(header.stream_version);
+            positions.push(position);
+        }
+        let first = &self.event_at(positions[0]).header;
+        Ok(Some(AppendResult {
+            stream_version: previous_version.unwrap_or(0),
+            positions,
+            recorded_at: first.recorded_at,
+            duplicate: true,
+        }))
+    }
+}
+
+fn check_unique_ids(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
+    for event in events {
+        if !seen.insert(event.event_id) {
+            return Err(StoreError::DuplicateEventId {
+                event_id: event.event_id,
+                stream_id: stream_id.to_owned(),
+                existing_stream: stream_id.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl EventStore for InMemoryEventStore {
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream_id: stream_id.to_owned(),
+            });
+        }
+        check_unique_ids(stream_id, &events)?;
+        let mut state = self.write();
+        if let Some(result) = state.earlier_append(stream_id, &events)? {
+            return Ok(result);
+        }
+        let actual = state.stream_version(stream_id);
+        if !expected.is_satisfied_by(actual) {
+            return Err(StoreError::WrongExpectedVersion {
+                stream_id: stream_id.to_owned(),
+                expected,
+                actual,
+            });
+        }
+        let recorded_at = Utc::now();
+        let mut positions = Vec::with_capacity(events.len());
+        let mut version = actual;
+        for event in events {
+            version += 1;
+            let position = state.log.len() as u64 + 1;
+            state.ids.insert(event.event_id, position);
+            state.log.push(RecordedEvent {
+                header: EventHeader {
+                    stream_id: stream_id.to_owned(),
+                    stream_version: version,
+                    position,
+                    event_id: event.event_id,
+                    event_name: event.event_name,
+                    event_version: event.event_version,
+                    recorded_at,
+                    metadata: event.metadata,
+                },
+                payload: event.payload,
+            });
+            positions.push(position);
+        }
+        state
+            .streams
+            .entry(stream_id.to_owned())
+            .or_default()
+            .extend_from_slice(&positions);
+        let head = state.log.len() as u64;
+        drop(state);
+        self.head.send_replace(head);
+        Ok(AppendResult {
+            stream_version: version,
+            positions,
+            recorded_at,
+            duplicate: false,
+        })
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let state = self.read();
+        let Some(positions) = state.streams.get(stream_id) else {
+            return Ok(Vec::new());
+        };
+        let skip = from_version.saturating_sub(1) as usize;
+        Ok(positions
+            .iter()
+            .skip(skip)
+            .take(max_count)
+            .map(|&p| state.event_at(p).clone())
+            .collect())
+    }
+
+    async fn read_all(&self, query: ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
+        let state = self.read();
+        let skip = query.from_position.saturating_sub(1) as usize;
+        Ok(state
+            .log
+            .iter()
+            .skip(skip)
+            .filter(|e| query.admits(&e.header.event_name))
+            .take(query.max_count)
+            .cloned()
+            .collect())
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        Ok(self.read().stream_version(stream_id))
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        Ok(self.read().log.len() as u64)
+    }
+}
+
+impl SnapshotStore for InMemoryEventStore {
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        self.write()
+            .snapshots
+            .insert(snapshot.stream_id.clone(), snapshot);
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self.read().snapshots.get(stream_id).cloned())
+    }
+}
+
+impl CheckpointStore for InMemoryEventStore {
+    async fn load_checkpoint(&self, name: &str) -> Result<u64, StoreError> {
+        Ok(self.read().checkpoints.get(name).copied().unwrap_or(0))
+    }
+
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        self.write().checkpoints.insert(name.to_owned(), position);
+        Ok(())
+    }
+}

@@ -1,0 +1,162 @@
+//! The event store abstraction, and the snapshot and checkpoint stores beside it.
+
+mod error;
+mod memory;
+
+use std::future::Future;
+
+pub use error::StoreError;
+pub use memory::InMemoryEventStore;
+
+use crate::envelope::{NewEvent, RecordedEvent};
+use crate::version::ExpectedVersion;
+
+/// What an append committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendResult {
+    /// The stream's version after the append.
+    pub stream_version: u64,
+    /// The global position of each appended event, in order.
+    pub positions: Vec<u64>,
+    /// When the store committed the events.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// `true` when every event id was already stored by an earlier identical append,
+    /// so nothing was written this time.
+    pub duplicate: bool,
+}
+
+/// Which part of the global log to read.
+///
+/// ```
+/// use cqrs_core::ReadAll;
+///
+/// let page = ReadAll::from_position(1).limit(500).only(["cart.item_added"]);
+/// assert_eq!(page.max_count, 500);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadAll {
+    /// The first position to return (inclusive); positions start at `1`.
+    pub from_position: u64,
+    /// At most this many events.
+    pub max_count: usize,
+    /// Only events with one of these persisted names; `None` for every event.
+    pub event_names: Option<Vec<String>>,
+}
+
+impl ReadAll {
+    /// Every event from `position` on, in pages of 1,000.
+    pub fn from_position(position: u64) -> Self {
+        ReadAll {
+            from_position: position,
+            max_count: 1_000,
+            event_names: None,
+        }
+    }
+
+    /// Returns at most `max_count` events.
+    pub fn limit(mut self, max_count: usize) -> Self {
+        self.max_count = max_count;
+        self
+    }
+
+    /// Returns only events with one of these persisted names.
+    pub fn only<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.event_names = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether an event with this name passes the name filter.
+    pub fn admits(&self, event_name: &str) -> bool {
+        self.event_names
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == event_name))
+    }
+}
+
+/// An append-only store of event streams with one global order.
+///
+/// Every implementation runs the same conformance suite (`cqrs_core::conformance`).
+/// Guarantees:
+///
+/// - `append` writes all events of one call or none; the expected-version check
+///   and the write are atomic, so of two writers with the same expectation exactly
+///   one wins and the other gets [`StoreError::WrongExpectedVersion`];
+/// - an append whose event ids are all already stored, in the same stream and
+///   order, writes nothing and returns the original result (`duplicate: true`);
+/// - positions only grow, and a reader that has seen position `n` never later
+///   finds a new event below `n`.
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends events to a stream if its version satisfies `expected`.
+    fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// Reads up to `max_count` events of a stream, from version `from_version` (inclusive).
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// Reads the global log in position order.
+    fn read_all(
+        &self,
+        query: ReadAll,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// The stream's current version: `0` when it does not exist.
+    fn stream_version(
+        &self,
+        stream_id: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The position of the newest event every reader can see: `0` for an empty store.
+    fn head_position(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// An aggregate's serialized state at a stream version, to skip replaying old events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// The stream the state was built from.
+    pub stream_id: String,
+    /// The version of the last event applied.
+    pub version: u64,
+    /// The serialized state.
+    pub state: serde_json::Value,
+}
+
+/// Keeps the latest snapshot per stream.
+pub trait SnapshotStore: Send + Sync + 'static {
+    /// Stores a snapshot, replacing the stream's previous one.
+    fn save_snapshot(
+        &self,
+        snapshot: Snapshot,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The stream's latest snapshot, if any.
+    fn load_snapshot(
+        &self,
+        stream_id: &str,
+    ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send;
+}
+
+/// Keeps how far each projection has read the global log.
+pub trait CheckpointStore: Send + Sync + 'static {
+    /// The last position the named projection handled: `0` when it has not started.
+    fn load_checkpoint(&self, name: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Records that the named projection has handled everything up to `position`.
+    fn save_checkpoint(
+        &self,
+        name: &str,
+        position: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

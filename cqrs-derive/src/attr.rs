@@ -1,0 +1,265 @@
+//! Shared pieces of attribute parsing: one value per key, typed values, clear errors.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parse;
+use syn::{Attribute, Token};
+
+use crate::ctxt::Ctxt;
+
+/// One attribute key that may be given at most once.
+pub(crate) struct Attr<'c, T> {
+    cx: &'c Ctxt,
+    attribute: &'static str,
+    key: &'static str,
+    value: Option<(TokenStream, T)>,
+}
+
+impl<'c, T> Attr<'c, T> {
+    pub(crate) fn none(cx: &'c Ctxt, attribute: &'static str, key: &'static str) -> Self {
+        Attr {
+            cx,
+            attribute,
+            key,
+            value: None,
+        }
+    }
+
+    /// Sets the value, or reports a duplicate at `object`.
+    pub(crate) fn set<O: ToTokens>(&mut self, object: O, value: T) {
+        let tokens = object.into_token_stream();
+        if self.value.is_some() {
+            self.cx.error_spanned_by(
+                tokens,
+                format!(
+                    "duplicate `{}` in #[{}(...)]: give it once",
+                    self.key, self.attribute
+                ),
+            );
+        } else {
+            self.value = Some((tokens, value));
+        }
+    }
+
+    pub(crate) fn get(self) -> Option<T> {
+        self.value.map(|(_, value)| value)
+    }
+
+    /// The value with the tokens that set it, for errors about the value.
+    pub(crate) fn get_with_tokens(self) -> Option<(TokenStream, T)> {
+        self.value
+    }
+}
+
+/// A key without a value, such as `skip_apply`.
+pub(crate) struct Flag<'c>(Attr<'c, ()>);
+
+impl<'c> Flag<'c> {
+    pub(crate) fn none(cx: &'c Ctxt, attribute: &'static str, key: &'static str) -> Self {
+        Flag(Attr::none(cx, attribute, key))
+    }
+
+    /// Sets the flag; reports a duplicate, or a value given to it.
+    pub(crate) fn set(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+            let key = self.0.key;
+            let error = meta.error(format!("`{key}` takes no value: write `{key}` alone"));
+            skip_value(meta)?;
+            return Err(error);
+        }
+        self.0.set(&meta.path, ());
+        Ok(())
+    }
+
+    pub(crate) fn get(&self) -> bool {
+        self.0.value.is_some()
+    }
+
+    pub(crate) fn tokens(&self) -> Option<&TokenStream> {
+        self.0.value.as_ref().map(|(tokens, _)| tokens)
+    }
+}
+
+/// The key as written, for messages (`async` and `crate` are keywords).
+pub(crate) fn key_name(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path.to_token_stream().to_string().replace(' ', "")
+}
+
+/// Reports an unknown key, listing the keys that exist, and skips its value.
+pub(crate) fn unknown_key(
+    meta: &ParseNestedMeta<'_>,
+    attribute: &str,
+    expected: &[&str],
+) -> syn::Result<()> {
+    let known = expected
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let error = meta.error(format!(
+        "unknown {attribute} attribute `{}`; expected one of: {known}",
+        key_name(meta)
+    ));
+    skip_value(meta)?;
+    Err(error)
+}
+
+/// Consumes `= value` or `(...)` after a key, so parsing can go on after an error.
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+            meta.input.parse::<proc_macro2::TokenTree>()?;
+        }
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::Group>()?;
+    }
+    Ok(())
+}
+
+/// `key = "..."`.
+pub(crate) fn string_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<syn::LitStr> {
+    let value = expect_eq(meta, key, "\"...\"")?;
+    match value.parse::<syn::Lit>() {
+        Ok(syn::Lit::Str(lit)) => Ok(lit),
+        Ok(other) => Err(syn::Error::new_spanned(
+            other,
+            format!("expected `{key}` to be a string: `{key} = \"...\"`"),
+        )),
+        Err(_) => {
+            let error = value.error(format!(
+                "expected `{key}` to be a string: `{key} = \"...\"`"
+            ));
+            skip_rest(value)?;
+            Err(error)
+        }
+    }
+}
+
+/// `key = 3`.
+pub(crate) fn u32_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<(syn::LitInt, u32)> {
+    let value = expect_eq(meta, key, "1")?;
+    let message = format!(
+        "expected `{key}` to be a whole number from 1 to {}: `{key} = 2`",
+        u32::MAX
+    );
+    match value.parse::<syn::Lit>() {
+        Ok(syn::Lit::Int(lit)) => match lit.base10_parse::<u32>() {
+            Ok(number) if lit.suffix().is_empty() => Ok((lit, number)),
+            _ => Err(syn::Error::new_spanned(lit, message)),
+        },
+        Ok(other) => Err(syn::Error::new_spanned(other, message)),
+        Err(_) => {
+            let error = value.error(message);
+            skip_rest(value)?;
+            Err(error)
+        }
+    }
+}
+
+/// `key = Type` or `key = "Type"`.
+pub(crate) fn type_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<syn::Type> {
+    parse_value(meta, key, "a type", "MyType")
+}
+
+/// `key = method` or `key = "method"`.
+pub(crate) fn ident_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<syn::Ident> {
+    parse_value(meta, key, "a method name", "method_name")
+}
+
+/// `key = path` or `key = "path"`.
+pub(crate) fn path_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<syn::Path> {
+    parse_value(meta, key, "a path", "::my_crate::cqrs")
+}
+
+fn parse_value<T: Parse>(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    what: &str,
+    example: &str,
+) -> syn::Result<T> {
+    let value = expect_eq(meta, key, example)?;
+    let message = format!("expected `{key}` to be {what}: `{key} = {example}`");
+    if value.peek(syn::LitStr) {
+        let lit: syn::LitStr = value.parse()?;
+        return lit
+            .parse::<T>()
+            .map_err(|_| syn::Error::new_spanned(&lit, message));
+    }
+    let fork = value.fork();
+    match fork.parse::<T>() {
+        Ok(_) if fork.is_empty() || fork.peek(Token![,]) => value.parse(),
+        _ => {
+            let error = value.error(message);
+            skip_rest(value)?;
+            Err(error)
+        }
+    }
+}
+
+fn expect_eq<'a>(
+    meta: &'a ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+) -> syn::Result<syn::parse::ParseStream<'a>> {
+    if meta.input.peek(Token![=]) {
+        meta.value()
+    } else {
+        let error = meta.error(format!("`{key}` needs a value: `{key} = {example}`"));
+        skip_value(meta)?;
+        Err(error)
+    }
+}
+
+fn skip_rest(input: syn::parse::ParseStream<'_>) -> syn::Result<()> {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// Runs `parse` on every `#[name(...)]` attribute, recording errors and going on.
+pub(crate) fn each_attr(
+    cx: &Ctxt,
+    attrs: &[Attribute],
+    name: &str,
+    mut parse: impl FnMut(&ParseNestedMeta<'_>) -> syn::Result<()>,
+) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident(name)) {
+        if let syn::Meta::Path(path) = &attr.meta {
+            cx.error_spanned_by(
+                path,
+                format!("expected arguments: `#[{name}(...)]`; see the README for the keys"),
+            );
+            continue;
+        }
+        let result = attr.parse_nested_meta(|meta| {
+            if let Err(error) = parse(&meta) {
+                cx.syn_error(error);
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            cx.syn_error(error);
+        }
+    }
+}
+
+/// `#[cqrs(crate = "path")]`: where generated code finds `cqrs_core`.
+pub(crate) fn crate_path(cx: &Ctxt, attrs: &[Attribute]) -> syn::Path {
+    let mut krate = Attr::none(cx, "cqrs", "crate");
+    each_attr(cx, attrs, "cqrs", |meta| {
+        // #[cqrs(crate = "::my::path")]
+        if meta.path.is_ident("crate") {
+            let path = path_value(meta, "crate")?;
+            krate.set(&meta.path, path);
+            Ok(())
+        } else {
+            unknown_key(meta, "cqrs", &["crate"])
+        }
+    });
+    krate
+        .get()
+        .unwrap_or_else(|| syn::parse_quote!(::cqrs_core))
+}

@@ -1,0 +1,153 @@
+//! The event enum as the derive sees it, keeping the user's tokens for errors.
+
+use crate::attr::{self, Attr, Flag};
+use crate::case::snake_case;
+use crate::ctxt::Ctxt;
+use crate::fields::{self, Field};
+
+pub(crate) struct EventEnum<'a> {
+    pub(crate) original: &'a syn::DeriveInput,
+    pub(crate) crate_path: syn::Path,
+    /// `#[event(aggregate = Cart)]`: whose `on_*` methods apply the events.
+    pub(crate) aggregate: Option<syn::Type>,
+    pub(crate) variants: Vec<EventVariant<'a>>,
+}
+
+pub(crate) struct EventVariant<'a> {
+    pub(crate) original: &'a syn::Variant,
+    pub(crate) ident: &'a syn::Ident,
+    /// The persisted name, and the tokens that set it (the variant name by default).
+    pub(crate) name: (proc_macro2::TokenStream, String),
+    pub(crate) version: (proc_macro2::TokenStream, u32),
+    pub(crate) apply: Apply,
+    pub(crate) fields: Vec<Field<'a>>,
+}
+
+pub(crate) enum Apply {
+    /// `on_<variant in snake case>`.
+    Default(syn::Ident),
+    /// `apply = method`, with the tokens that set it.
+    Method(proc_macro2::TokenStream, syn::Ident),
+    /// `skip_apply`: the aggregate ignores this event.
+    Skip(proc_macro2::TokenStream),
+}
+
+const CONTAINER_KEYS: &[&str] = &["aggregate"];
+const VARIANT_KEYS: &[&str] = &["name", "version", "apply", "skip_apply"];
+
+impl<'a> EventEnum<'a> {
+    pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
+        let crate_path = attr::crate_path(cx, &input.attrs);
+        let mut aggregate = Attr::none(cx, "event", "aggregate");
+        attr::each_attr(cx, &input.attrs, "event", |meta| {
+            // #[event(aggregate = Cart)]
+            if meta.path.is_ident("aggregate") {
+                let ty = attr::type_value(meta, "aggregate")?;
+                aggregate.set(&meta.path, ty);
+                Ok(())
+            } else {
+                attr::unknown_key(meta, "event", CONTAINER_KEYS)
+            }
+        });
+        let data = match &input.data {
+            syn::Data::Enum(data) => data,
+            syn::Data::Struct(data) => {
+                cx.error_spanned_by(
+                    data.struct_token,
+                    "DomainEvent can only be derived for an enum: make each event a variant of one enum per aggregate",
+                );
+                return None;
+            }
+            syn::Data::Union(data) => {
+                cx.error_spanned_by(
+                    data.union_token,
+                    "DomainEvent can only be derived for an enum: make each event a variant of one enum per aggregate",
+                );
+                return None;
+            }
+        };
+        let variants = data
+            .variants
+            .iter()
+            .map(|variant| EventVariant::from_ast(cx, variant))
+            .collect();
+        Some(EventEnum {
+            original: input,
+            crate_path,
+            aggregate: aggregate.get(),
+            variants,
+        })
+    }
+}
+
+impl<'a> EventVariant<'a> {
+    fn from_ast(cx: &Ctxt, variant: &'a syn::Variant) -> Self {
+        let mut name = Attr::none(cx, "event", "name");
+        let mut version = Attr::none(cx, "event", "version");
+        let mut apply = Attr::none(cx, "event", "apply");
+        let mut skip_apply = Flag::none(cx, "event", "skip_apply");
+        attr::each_attr(cx, &variant.attrs, "event", |meta| {
+            if meta.path.is_ident("name") {
+                // #[event(name = "cart.item_added")]
+                let lit = attr::string_value(meta, "name")?;
+                name.set(&meta.path, lit);
+            } else if meta.path.is_ident("version") {
+                // #[event(version = 2)]
+                let (lit, number) = attr::u32_value(meta, "version")?;
+                version.set(&meta.path, (lit, number));
+            } else if meta.path.is_ident("apply") {
+                // #[event(apply = on_added)]
+                let method = attr::ident_value(meta, "apply")?;
+                apply.set(&meta.path, method);
+            } else if meta.path.is_ident("skip_apply") {
+                // #[event(skip_apply)]
+                skip_apply.set(meta)?;
+            } else if CONTAINER_KEYS.iter().any(|k| meta.path.is_ident(k)) {
+                let error = meta.error(format!(
+                    "`{}` belongs on the enum, not on a variant: `#[event({} = ...)]` above `enum`",
+                    attr::key_name(meta),
+                    attr::key_name(meta)
+                ));
+                attr::skip_value(meta)?;
+                return Err(error);
+            } else {
+                return attr::unknown_key(meta, "event", VARIANT_KEYS);
+            }
+            Ok(())
+        });
+        let name = match name.get() {
+            Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
+            None => (
+                quote::ToTokens::to_token_stream(&variant.ident),
+                variant.ident.to_string(),
+            ),
+        };
+        let version = match version.get() {
+            Some((lit, number)) => (quote::ToTokens::to_token_stream(&lit), number),
+            None => (quote::ToTokens::to_token_stream(&variant.ident), 1),
+        };
+        let apply = match (apply.get_with_tokens(), skip_apply.tokens()) {
+            (Some((tokens, _)), Some(_)) => {
+                cx.error_spanned_by(
+                    tokens,
+                    "`apply` and `skip_apply` contradict each other: keep one",
+                );
+                Apply::Skip(proc_macro2::TokenStream::new())
+            }
+            (Some((tokens, method)), None) => Apply::Method(tokens, method),
+            (None, Some(tokens)) => Apply::Skip(tokens.clone()),
+            (None, None) => Apply::Default(syn::Ident::new(
+                &format!("on_{}", snake_case(&variant.ident.to_string())),
+                variant.ident.span(),
+            )),
+        };
+        EventVariant {
+            original: variant,
+            ident: &variant.ident,
+            name,
+            version,
+            apply,
+            fields: fields::fields(&variant.fields),
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Generates the `DomainEvent`, `EventVariant` and `ApplyTo` impls.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+
+use super::ast::{Apply, EventEnum, EventVariant};
+use crate::fields;
+
+pub(crate) fn expand(event: &EventEnum<'_>) -> TokenStream {
+    let domain_event = domain_event(event);
+    let variants = variant_impls(event);
+    let apply = apply_to(event);
+    quote! {
+        #domain_event
+        #variants
+        #apply
+    }
+}
+
+/// Stubs that keep one mistake from causing errors elsewhere.
+pub(crate) fn stub(input: &syn::DeriveInput, event: Option<&EventEnum<'_>>) -> TokenStream {
+    let krate = match event {
+        Some(event) => event.crate_path.clone(),
+        None => syn::parse_quote!(::cqrs_core),
+    };
+    let private = quote!(#krate::__private);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let (variants, apply) = match event {
+        Some(event) => (variant_impls(event), apply_stub(event)),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::DomainEvent for #ident #ty_generics #where_clause {
+            const EVENT_TYPES: &'static [#private::EventType] = &[];
+            fn event_type(&self) -> &'static #private::EventType {
+                ::core::unreachable!()
+            }
+            fn encode(&self) -> #private::Result<#private::serde_json::Value, #private::EncodeError> {
+                ::core::unreachable!()
+            }
+            fn decode(
+                _: &str,
+                _: u32,
+                _: #private::serde_json::Value,
+            ) -> #private::Result<Self, #private::DecodeError> {
+                ::core::unreachable!()
+            }
+        }
+        #variants
+        #apply
+    }
+}
+
+fn domain_event(event: &EventEnum<'_>) -> TokenStream {
+    let krate = &event.crate_path;
+    let private = quote!(#krate::__private);
+    let ident = &event.original.ident;
+    let enum_name = ident.unraw().to_string();
+    let (impl_generics, ty_generics, where_clause) = event.original.generics.split_for_impl();
+
+    let event_types = event.variants.iter().map(|v| {
+        let name = &v.name.1;
+        let version = v.version.1;
+        let variant = v.ident.unraw().to_string();
+        quote!(#private::EventType { name: #name, version: #version, variant: #variant })
+    });
+    let type_arms = event.variants.iter().enumerate().map(|(index, v)| {
+        let variant = v.ident;
+        quote!(Self::#variant { .. } => &<Self as #private::DomainEvent>::EVENT_TYPES[#index])
+    });
+    let decode_arms = event.variants.iter().map(|v| {
+        let name = &v.name.1;
+        let version = v.version.1;
+        let variant = v.ident.unraw().to_string();
+        quote! {
+            #name => {
+                if __version > #version {
+                    #private::Result::Err(#private::newer_version(__name, __version, #version))
+                } else {
+                    #private::decode_variant::<Self>(#variant, __name, __version, __payload)
+                }
+            }
+        }
+    });
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::DomainEvent for #ident #ty_generics #where_clause {
+            const EVENT_TYPES: &'static [#private::EventType] = &[#(#event_types),*];
+
+            #[inline]
+            fn event_type(&self) -> &'static #private::EventType {
+                match self {
+                    #(#type_arms,)*
+                }
+            }
+
+            fn encode(&self) -> #private::Result<#private::serde_json::Value, #private::EncodeError> {
+                let __name = <Self as #private::DomainEvent>::event_type(self).name;
+                #private::encode_variant(self, __name)
+            }
+
+            fn decode(
+                __name: &str,
+                __version: u32,
+                __payload: #private::serde_json::Value,
+            ) -> #private::Result<Self, #private::DecodeError> {
+                match __name {
+                    #(#decode_arms)*
+                    _ => #private::Result::Err(#private::unknown_event(__name, #enum_name)),
+                }
+            }
+        }
+    }
+}
+
+/// One `EventVariant<id>` impl per variant: how projections find a variant's fields.
+fn variant_impls(event: &EventEnum<'_>) -> TokenStream {
+    let krate = &event.crate_path;
+    let private = quote!(#krate::__private);
+    let ident = &event.original.ident;
+    let (impl_generics, ty_generics, where_clause) = event.original.generics.split_for_impl();
+    let impls = event.variants.iter().map(|v| {
+        let body = variant_impl(&private, v);
+        let id = v.ident.unraw().to_string();
+        quote! {
+            #[automatically_derived]
+            #[diagnostic::do_not_recommend]
+            impl #impl_generics #private::EventVariant<{ #private::variant_id(#id) }>
+                for #ident #ty_generics #where_clause
+            {
+                #body
+            }
+        }
+    });
+    quote!(#(#impls)*)
+}
+
+fn variant_impl(private: &TokenStream, variant: &EventVariant<'_>) -> TokenStream {
+    let name = &variant.name.1;
+    let ident = variant.ident;
+    let fields_type = fields::tuple_type(&variant.fields);
+    let pattern = fields::pattern(&variant.fields);
+    let tuple = fields::tuple(&variant.fields);
+    quote! {
+        const EVENT_NAME: &'static str = #name;
+        type Fields = #fields_type;
+
+        #[inline]
+        fn into_fields(self) -> #private::Result<Self::Fields, Self> {
+            #[allow(unreachable_patterns)]
+            match self {
+                Self::#ident #pattern => #private::Result::Ok(#tuple),
+                __other => #private::Result::Err(__other),
+            }
+        }
+    }
+}
+
+/// With `#[event(aggregate = A)]`: each variant calls `A::on_<variant>(state, fields...)`.
+fn apply_to(event: &EventEnum<'_>) -> TokenStream {
+    let Some(aggregate) = &event.aggregate else {
+        return TokenStream::new();
+    };
+    let krate = &event.crate_path;
+    let private = quote!(#krate::__private);
+    let ident = &event.original.ident;
+    let (impl_generics, ty_generics, where_clause) = event.original.generics.split_for_impl();
+    let arms = event.variants.iter().map(|v| {
+        let variant = v.ident;
+        let pattern = fields::pattern(&v.fields);
+        let arguments = fields::arguments(&v.fields);
+        let call = match &v.apply {
+            Apply::Default(method) | Apply::Method(_, method) => quote_spanned! {method.span()=>
+                <#aggregate>::#method(__aggregate, #arguments)
+            },
+            Apply::Skip(_) => quote!({}),
+        };
+        quote!(Self::#variant #pattern => #call)
+    });
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::ApplyTo<#aggregate> for #ident #ty_generics #where_clause {
+            #[inline]
+            fn apply_to(self, __aggregate: &mut #aggregate) {
+                #[allow(unused_variables)]
+                match self {
+                    #(#arms,)*
+                }
+            }
+        }
+    }
+}
+
+fn apply_stub(event: &EventEnum<'_>) -> TokenStream {
+    let Some(aggregate) = &event.aggregate else {
+        return TokenStream::new();
+    };
+    let krate = &event.crate_path;
+    let private = quote!(#krate::__private);
+    let ident = &event.original.ident;
+    let (impl_generics, ty_generics, where_clause) = event.original.generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::ApplyTo<#aggregate> for #ident #ty_generics #where_clause {
+            fn apply_to(self, _: &mut #aggregate) {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The fields of a struct or variant, with the local names generated code binds them to.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+
+pub(crate) struct Field<'a> {
+    /// `sku` or `0`.
+    pub(crate) member: syn::Member,
+    pub(crate) ty: &'a syn::Type,
+    /// `__f0`, `__f1`, ...: cannot clash with the user's names.
+    pub(crate) binding: syn::Ident,
+}
+
+pub(crate) fn fields(fields: &syn::Fields) -> Vec<Field<'_>> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(index, field)| Field {
+            member: match &field.ident {
+                Some(ident) => syn::Member::Named(ident.clone()),
+                None => syn::Member::Unnamed(syn::Index {
+                    index: index as u32,
+                    span: Span::call_site(),
+                }),
+            },
+            ty: &field.ty,
+            binding: format_ident!("__f{}", index),
+        })
+        .collect()
+}
+
+/// `{ sku: __f0, 0: __f1 }`: binds every field; valid after any struct or variant path.
+pub(crate) fn pattern(fields: &[Field<'_>]) -> TokenStream {
+    let members = fields.iter().map(|f| &f.member);
+    let bindings = fields.iter().map(|f| &f.binding);
+    quote!({ #(#members: #bindings),* })
+}
+
+/// `__f0, __f1`.
+pub(crate) fn arguments(fields: &[Field<'_>]) -> TokenStream {
+    let bindings = fields.iter().map(|f| &f.binding);
+    quote!(#(#bindings),*)
+}
+
+/// `(__f0, __f1,)`.
+pub(crate) fn tuple(fields: &[Field<'_>]) -> TokenStream {
+    let bindings = fields.iter().map(|f| &f.binding);
+    quote!((#(#bindings,)*))
+}
+
+/// `(String, u32,)`.
+pub(crate) fn tuple_type(fields: &[Field<'_>]) -> TokenStream {
+    let types = fields.iter().map(|f| f.ty);
+    quote!((#(#types,)*))
+}

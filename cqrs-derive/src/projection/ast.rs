@@ -1,0 +1,102 @@
+//! The projection's read-model type as the derive sees it.
+
+use crate::attr::{self, Attr};
+use crate::case::snake_case;
+use crate::ctxt::Ctxt;
+
+pub(crate) struct ProjectionType<'a> {
+    pub(crate) original: &'a syn::DeriveInput,
+    pub(crate) crate_path: syn::Path,
+    /// `name = "..."`, with its tokens; default: the type name in snake case.
+    pub(crate) name: (proc_macro2::TokenStream, String),
+    pub(crate) event: Option<syn::Type>,
+    /// `handles(ItemAdded, ItemRemoved = removed)`; `None` when the key is missing.
+    pub(crate) handles: Option<(proc_macro2::TokenStream, Vec<Handled>)>,
+}
+
+pub(crate) struct Handled {
+    /// The event variant, as written.
+    pub(crate) variant: syn::Ident,
+    /// The projection's method: `on_<variant in snake case>`, or as given.
+    pub(crate) method: syn::Ident,
+}
+
+const KEYS: &[&str] = &["name", "event", "handles"];
+
+impl<'a> ProjectionType<'a> {
+    pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
+        let crate_path = attr::crate_path(cx, &input.attrs);
+        let mut name = Attr::none(cx, "projection", "name");
+        let mut event = Attr::none(cx, "projection", "event");
+        let mut handles = Attr::none(cx, "projection", "handles");
+        attr::each_attr(cx, &input.attrs, "projection", |meta| {
+            if meta.path.is_ident("name") {
+                // #[projection(name = "top_products")]
+                let lit = attr::string_value(meta, "name")?;
+                name.set(&meta.path, lit);
+            } else if meta.path.is_ident("event") {
+                // #[projection(event = CartEvent)]
+                let ty = attr::type_value(meta, "event")?;
+                event.set(&meta.path, ty);
+            } else if meta.path.is_ident("handles") {
+                // #[projection(handles(ItemAdded, ItemRemoved = removed))]
+                let list = parse_handles(cx, meta)?;
+                handles.set(&meta.path, list);
+            } else {
+                return attr::unknown_key(meta, "projection", KEYS);
+            }
+            Ok(())
+        });
+        let name = match name.get() {
+            Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
+            None => (
+                quote::ToTokens::to_token_stream(&input.ident),
+                snake_case(&input.ident.to_string()),
+            ),
+        };
+        ProjectionType {
+            original: input,
+            crate_path,
+            name,
+            event: event.get(),
+            handles: handles.get_with_tokens(),
+        }
+    }
+}
+
+fn parse_handles(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Vec<Handled>> {
+    if !meta.input.peek(syn::token::Paren) {
+        let error =
+            meta.error("`handles` lists the event variants: `handles(ItemAdded, ItemRemoved)`");
+        attr::skip_value(meta)?;
+        return Err(error);
+    }
+    let mut handled = Vec::new();
+    meta.parse_nested_meta(|inner| {
+        let Some(variant) = inner.path.get_ident().cloned() else {
+            cx.error_spanned_by(
+                &inner.path,
+                "expected an event variant name, such as `ItemAdded`, without the enum's path",
+            );
+            return attr::skip_value(&inner);
+        };
+        let method = if inner.input.peek(syn::Token![=]) {
+            // handles(ItemRemoved = removed)
+            match attr::ident_value(&inner, "handler") {
+                Ok(method) => method,
+                Err(error) => {
+                    cx.syn_error(error);
+                    return Ok(());
+                }
+            }
+        } else {
+            syn::Ident::new(
+                &format!("on_{}", snake_case(&variant.to_string())),
+                variant.span(),
+            )
+        };
+        handled.push(Handled { variant, method });
+        Ok(())
+    })?;
+    Ok(handled)
+}
