@@ -1,8 +1,5 @@
 //! Domain events: the facts an aggregate records.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
 /// The persisted identity of one event variant: its name and schema version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventType {
@@ -14,7 +11,8 @@ pub struct EventType {
     pub variant: &'static str,
 }
 
-/// An enum of the events one aggregate records. Derive it with `#[derive(DomainEvent)]`.
+/// An enum of the events one aggregate records. Derive it with `#[derive(DomainEvent)]`
+/// beside serde's `Serialize` and `Deserialize`.
 ///
 /// Each variant has a persisted name and version, stored beside the payload. The
 /// payload is the variant's data alone (serde's representation of its fields), so a
@@ -44,7 +42,7 @@ pub struct EventType {
     label = "not a domain event",
     note = "derive it on the event enum: `#[derive(Serialize, Deserialize, DomainEvent)]`"
 )]
-pub trait DomainEvent: Serialize + DeserializeOwned + Send + Sync + 'static {
+pub trait DomainEvent: Sized + Send + Sync + 'static {
     /// Every event type the enum can hold, in declaration order.
     const EVENT_TYPES: &'static [EventType];
 

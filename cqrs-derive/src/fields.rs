@@ -24,9 +24,17 @@ pub(crate) fn fields(fields: &syn::Fields) -> Vec<Field<'_>> {
                 }),
             },
             ty: &field.ty,
-            binding: format_ident!("__f{}", index),
+            binding: format_ident!("__f{}", index, span = field_span(field)),
         })
         .collect()
+}
+
+/// Where an error about this field's value should point: its name, or its type.
+fn field_span(field: &syn::Field) -> Span {
+    match &field.ident {
+        Some(ident) => ident.span(),
+        None => syn::spanned::Spanned::span(&field.ty),
+    }
 }
 
 /// `{ sku: __f0, 0: __f1 }`: binds every field; valid after any struct or variant path.

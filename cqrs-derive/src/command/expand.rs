@@ -68,18 +68,14 @@ fn handle_arm(
     }
     let span = method.span();
     let call = quote_spanned!(span=> <#aggregate>::#method(__aggregate, #arguments));
-    let call = if variant.is_async {
-        quote_spanned!(span=> #call.await)
+    // Going through a trait makes a wrong return type an error at this variant,
+    // with a note about `async`.
+    let decision = if variant.is_async {
+        quote_spanned!(span=> #private::IntoDecision::<#aggregate>::into_decision(#call.await))
     } else {
-        call
+        quote_spanned!(span=> #private::IntoDecision::<#aggregate>::into_decision(#call))
     };
-    // The type annotation makes a wrong return type an error at this variant.
-    quote_spanned! {span=>
-        Self::#ident #pattern => {
-            let __decision: #private::Decision<#aggregate> = #call;
-            __decision
-        }
-    }
+    quote!(Self::#ident #pattern => #decision,)
 }
 
 pub(crate) fn stub(input: &syn::DeriveInput, command: Option<&CommandEnum<'_>>) -> TokenStream {

@@ -119,7 +119,7 @@ impl<'a> EventVariant<'a> {
             Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
             None => (
                 quote::ToTokens::to_token_stream(&variant.ident),
-                variant.ident.to_string(),
+                syn::ext::IdentExt::unraw(&variant.ident).to_string(),
             ),
         };
         let version = match version.get() {

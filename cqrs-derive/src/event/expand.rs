@@ -71,6 +71,9 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
         let variant = v.ident;
         quote!(Self::#variant { .. } => &<Self as #private::DomainEvent>::EVENT_TYPES[#index])
     });
+    // Spanned at the enum's name, where a missing `Serialize` or `Deserialize` is reported.
+    let encode = quote_spanned!(ident.span()=> #private::encode_variant(self, __name));
+    let decode = quote_spanned!(ident.span()=> #private::decode_variant::<Self>);
     let decode_arms = event.variants.iter().map(|v| {
         let name = &v.name.1;
         let version = v.version.1;
@@ -80,7 +83,7 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
                 if __version > #version {
                     #private::Result::Err(#private::newer_version(__name, __version, #version))
                 } else {
-                    #private::decode_variant::<Self>(#variant, __name, __version, __payload)
+                    #decode(#variant, __name, __version, __payload)
                 }
             }
         }
@@ -100,7 +103,7 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
 
             fn encode(&self) -> #private::Result<#private::serde_json::Value, #private::EncodeError> {
                 let __name = <Self as #private::DomainEvent>::event_type(self).name;
-                #private::encode_variant(self, __name)
+                #encode
             }
 
             fn decode(

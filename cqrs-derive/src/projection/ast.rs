@@ -11,7 +11,15 @@ pub(crate) struct ProjectionType<'a> {
     pub(crate) name: (proc_macro2::TokenStream, String),
     pub(crate) event: Option<syn::Type>,
     /// `handles(ItemAdded, ItemRemoved = removed)`; `None` when the key is missing.
-    pub(crate) handles: Option<(proc_macro2::TokenStream, Vec<Handled>)>,
+    pub(crate) handles: Option<Handles>,
+}
+
+pub(crate) struct Handles {
+    /// The `handles` key, for errors about the list.
+    pub(crate) tokens: proc_macro2::TokenStream,
+    pub(crate) list: Vec<Handled>,
+    /// Some entry was malformed and already reported.
+    pub(crate) had_errors: bool,
 }
 
 pub(crate) struct Handled {
@@ -59,12 +67,21 @@ impl<'a> ProjectionType<'a> {
             crate_path,
             name,
             event: event.get(),
-            handles: handles.get_with_tokens(),
+            handles: handles
+                .get_with_tokens()
+                .map(|(tokens, (list, had_errors))| Handles {
+                    tokens,
+                    list,
+                    had_errors,
+                }),
         }
     }
 }
 
-fn parse_handles(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Vec<Handled>> {
+fn parse_handles(
+    cx: &Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+) -> syn::Result<(Vec<Handled>, bool)> {
     if !meta.input.peek(syn::token::Paren) {
         let error =
             meta.error("`handles` lists the event variants: `handles(ItemAdded, ItemRemoved)`");
@@ -72,8 +89,10 @@ fn parse_handles(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Resul
         return Err(error);
     }
     let mut handled = Vec::new();
+    let mut had_errors = false;
     meta.parse_nested_meta(|inner| {
         let Some(variant) = inner.path.get_ident().cloned() else {
+            had_errors = true;
             cx.error_spanned_by(
                 &inner.path,
                 "expected an event variant name, such as `ItemAdded`, without the enum's path",
@@ -85,6 +104,7 @@ fn parse_handles(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Resul
             match attr::ident_value(&inner, "handler") {
                 Ok(method) => method,
                 Err(error) => {
+                    had_errors = true;
                     cx.syn_error(error);
                     return Ok(());
                 }
@@ -98,5 +118,5 @@ fn parse_handles(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Resul
         handled.push(Handled { variant, method });
         Ok(())
     })?;
-    Ok(handled)
+    Ok((handled, had_errors))
 }

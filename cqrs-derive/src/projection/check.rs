@@ -18,13 +18,13 @@ pub(crate) fn check(cx: &Ctxt, projection: &ProjectionType<'_>) {
             ident,
             "missing `handles(...)` in `#[projection(...)]`: list the event variants it handles, as in `handles(ItemAdded, ItemRemoved)`",
         ),
-        Some((tokens, handled)) if handled.is_empty() => cx.error_spanned_by(
-            tokens,
+        Some(handles) if handles.list.is_empty() && !handles.had_errors => cx.error_spanned_by(
+            &handles.tokens,
             "`handles()` is empty: list at least one event variant, as in `handles(ItemAdded)`",
         ),
-        Some((_, handled)) => {
+        Some(handles) => {
             let mut seen = HashSet::new();
-            for h in handled {
+            for h in &handles.list {
                 if !seen.insert(h.variant.to_string()) {
                     cx.error_spanned_by(
                         &h.variant,

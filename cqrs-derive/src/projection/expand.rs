@@ -1,13 +1,13 @@
 //! Generates the `Projection` impl: try each handled variant in turn.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use super::ast::ProjectionType;
 
 pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
-    let (Some(event), Some((_, handled))) = (&projection.event, &projection.handles) else {
+    let (Some(event), Some(handles)) = (&projection.event, &projection.handles) else {
         return TokenStream::new();
     };
     let krate = &projection.crate_path;
@@ -15,24 +15,41 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
     let ident = &projection.original.ident;
     let (impl_generics, ty_generics, where_clause) = projection.original.generics.split_for_impl();
     let name = &projection.name.1;
-    // `<CartEvent as EventVariant<{ id("ItemAdded") }>>`, spanned at the user's variant name
-    // so that a misspelled variant is reported there.
-    let variant_traits: Vec<TokenStream> = handled
+    // `<CartEvent as EventVariant<{ id("ItemAdded") }>>`, every token spanned at the
+    // user's variant name, so a misspelled variant is reported there, once.
+    let variant_traits: Vec<TokenStream> = handles
+        .list
         .iter()
         .map(|h| {
+            let span = h.variant.span();
             let id = h.variant.unraw().to_string();
-            quote_spanned! {h.variant.span()=>
+            let event = respan(event.to_token_stream(), span);
+            let private = respan(private.clone(), span);
+            quote_spanned! {span=>
                 <#event as #private::EventVariant<{ #private::variant_id(#id) }>>
             }
         })
         .collect();
-    let attempts = handled.iter().zip(&variant_traits).map(|(h, variant)| {
+    let event_names = handles.list.iter().zip(&variant_traits).map(|(h, variant)| {
+        quote_spanned!(h.variant.span()=> #variant::EVENT_NAME)
+    });
+    let attempts = handles.list.iter().zip(&variant_traits).map(|(h, variant)| {
         let method = &h.method;
+        let span = h.variant.span();
+        let fields_type = quote_spanned!(span=> #variant::Fields);
+        let into_fields = quote_spanned!(span=> #variant::into_fields);
+        // Naming the argument types makes a handler with the wrong parameters fail
+        // the `ProjectionHandler` bound, whose message lists the variant's fields.
         let call = quote_spanned! {method.span()=>
-            #private::call_projection_handler(<Self>::#method, self, &__header, __fields)
+            #private::call_projection_handler::<Self, #fields_type, _>(
+                <Self>::#method,
+                self,
+                &__header,
+                __fields,
+            )
         };
-        quote! {
-            let __event = match #variant::into_fields(__event) {
+        quote_spanned! {span=>
+            let __event = match #into_fields(__event) {
                 #private::Result::Ok(__fields) => return #call,
                 #private::Result::Err(__event) => __event,
             };
@@ -43,7 +60,7 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
         impl #impl_generics #private::Projection for #ident #ty_generics #where_clause {
             type Event = #event;
             const NAME: &'static str = #name;
-            const HANDLED_EVENTS: &'static [&'static str] = &[#(#variant_traits::EVENT_NAME),*];
+            const HANDLED_EVENTS: &'static [&'static str] = &[#(#event_names),*];
 
             fn project(
                 &mut self,
@@ -56,6 +73,23 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
             }
         }
     }
+}
+
+/// The same tokens, all pointing at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 pub(crate) fn stub(projection: &ProjectionType<'_>) -> TokenStream {

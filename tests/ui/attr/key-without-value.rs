@@ -1,0 +1,10 @@
+use cqrs_core::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, DomainEvent)]
+enum CartEvent {
+    #[event(name)]
+    ItemAdded { sku: String },
+}
+
+fn main() {}

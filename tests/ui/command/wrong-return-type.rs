@@ -1,0 +1,36 @@
+use cqrs_core::{Aggregate, Command, DomainEvent};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, DomainEvent)]
+#[event(aggregate = Cart)]
+enum CartEvent {
+    ItemAdded { sku: String },
+    CheckedOut,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused")]
+struct CartError;
+
+#[derive(Default, Aggregate)]
+#[aggregate(event = CartEvent, error = CartError)]
+struct Cart;
+
+impl Cart {
+    fn on_item_added(&mut self, _sku: String) {}
+    fn on_checked_out(&mut self) {}
+}
+
+#[derive(Command)]
+#[command(aggregate = Cart)]
+enum CartCommand {
+    AddItem { sku: String },
+}
+
+impl Cart {
+    fn add_item(&self, sku: String) -> Vec<CartEvent> {
+        vec![CartEvent::ItemAdded { sku }]
+    }
+}
+
+fn main() {}
