@@ -97,6 +97,8 @@ mod version;
 
 #[doc(hidden)]
 pub mod __private;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 #[cfg(feature = "derive")]
 #[doc(hidden)]
 pub mod doc_example;

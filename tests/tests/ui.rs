@@ -12,7 +12,14 @@
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("ui/pass/*.rs");
-    for group in ["event", "command", "aggregate", "projection", "query", "attr"] {
+    for group in [
+        "event",
+        "command",
+        "aggregate",
+        "projection",
+        "query",
+        "attr",
+    ] {
         cases.compile_fail(format!("ui/{group}/*.rs"));
     }
 }

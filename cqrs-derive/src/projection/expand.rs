@@ -30,31 +30,37 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
             }
         })
         .collect();
-    let event_names = handles.list.iter().zip(&variant_traits).map(|(h, variant)| {
-        quote_spanned!(h.variant.span()=> #variant::EVENT_NAME)
-    });
-    let attempts = handles.list.iter().zip(&variant_traits).map(|(h, variant)| {
-        let method = &h.method;
-        let span = h.variant.span();
-        let fields_type = quote_spanned!(span=> #variant::Fields);
-        let into_fields = quote_spanned!(span=> #variant::into_fields);
-        // Naming the argument types makes a handler with the wrong parameters fail
-        // the `ProjectionHandler` bound, whose message lists the variant's fields.
-        let call = quote_spanned! {method.span()=>
-            #private::call_projection_handler::<Self, #fields_type, _>(
-                <Self>::#method,
-                self,
-                &__header,
-                __fields,
-            )
-        };
-        quote_spanned! {span=>
-            let __event = match #into_fields(__event) {
-                #private::Result::Ok(__fields) => return #call,
-                #private::Result::Err(__event) => __event,
+    let event_names = handles
+        .list
+        .iter()
+        .zip(&variant_traits)
+        .map(|(h, variant)| quote_spanned!(h.variant.span()=> #variant::EVENT_NAME));
+    let attempts = handles
+        .list
+        .iter()
+        .zip(&variant_traits)
+        .map(|(h, variant)| {
+            let method = &h.method;
+            let span = h.variant.span();
+            let fields_type = quote_spanned!(span=> #variant::Fields);
+            let into_fields = quote_spanned!(span=> #variant::into_fields);
+            // Naming the argument types makes a handler with the wrong parameters fail
+            // the `ProjectionHandler` bound, whose message lists the variant's fields.
+            let call = quote_spanned! {method.span()=>
+                #private::call_projection_handler::<Self, #fields_type, _>(
+                    <Self>::#method,
+                    self,
+                    &__header,
+                    __fields,
+                )
             };
-        }
-    });
+            quote_spanned! {span=>
+                let __event = match #into_fields(__event) {
+                    #private::Result::Ok(__fields) => return #call,
+                    #private::Result::Err(__event) => __event,
+                };
+            }
+        });
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::Projection for #ident #ty_generics #where_clause {

@@ -1,0 +1,69 @@
+use super::append::must;
+use super::{ConformingStore, numbered_events};
+use crate::store::StoreError;
+use crate::version::ExpectedVersion;
+
+/// Appending the same events (same ids) again writes nothing and returns the
+/// original result, whatever the expected version says.
+pub async fn idempotent_append_by_event_id<S: ConformingStore>(store: &S) {
+    let events = numbered_events("N", 1, 3);
+    let first = must(
+        store
+            .append("s", ExpectedVersion::NoStream, events.clone())
+            .await,
+    );
+    must(
+        store
+            .append("s", ExpectedVersion::Exact(3), numbered_events("N", 4, 1))
+            .await,
+    );
+    let again = must(store.append("s", ExpectedVersion::NoStream, events).await);
+    assert!(
+        again.duplicate,
+        "a repeated append must be reported as a duplicate"
+    );
+    assert_eq!(again.positions, first.positions);
+    assert_eq!(again.stream_version, first.stream_version);
+    assert_eq!(must(store.stream_version("s").await), 4);
+    assert_eq!(must(store.read_stream("s", 1, 100).await).len(), 4);
+}
+
+/// An append mixing stored and new ids is neither new nor a retry: refused, nothing written.
+pub async fn partially_repeated_event_ids_are_refused<S: ConformingStore>(store: &S) {
+    let events = numbered_events("N", 1, 2);
+    must(
+        store
+            .append("s", ExpectedVersion::NoStream, events.clone())
+            .await,
+    );
+    let mut mixed = numbered_events("N", 3, 1);
+    mixed.push(events[1].clone());
+    let error = store.append("s", ExpectedVersion::Exact(2), mixed).await;
+    match error {
+        Err(StoreError::DuplicateEventId { event_id, .. }) => {
+            assert_eq!(event_id, events[1].event_id)
+        }
+        other => panic!("expected a duplicate event id error, got {other:?}"),
+    }
+    assert_eq!(must(store.stream_version("s").await), 2);
+}
+
+/// An event id stored in one stream cannot be appended to another.
+pub async fn event_id_reused_in_another_stream_is_refused<S: ConformingStore>(store: &S) {
+    let events = numbered_events("N", 1, 1);
+    must(
+        store
+            .append("first", ExpectedVersion::NoStream, events.clone())
+            .await,
+    );
+    let error = store
+        .append("second", ExpectedVersion::NoStream, events)
+        .await;
+    match error {
+        Err(StoreError::DuplicateEventId {
+            existing_stream, ..
+        }) => assert_eq!(existing_stream, "first"),
+        other => panic!("expected a duplicate event id error, got {other:?}"),
+    }
+    assert_eq!(must(store.stream_version("second").await), 0);
+}

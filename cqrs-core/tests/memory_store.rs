@@ -1,0 +1,9 @@
+//! The in-memory store passes the same conformance suite as the durable stores.
+
+use cqrs_core::InMemoryEventStore;
+
+async fn fresh(_test: &'static str) -> Option<InMemoryEventStore> {
+    Some(InMemoryEventStore::new())
+}
+
+cqrs_core::event_store_conformance!(fresh);

@@ -1,0 +1,198 @@
+//! The shopping cart, written with the derives only: events, commands, state, rules.
+
+use std::collections::BTreeMap;
+
+use cqrs_core::{Aggregate, Command, DomainEvent};
+use serde::{Deserialize, Serialize};
+
+/// What happened to a cart. The persisted names are the contract with stored data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, DomainEvent)]
+#[event(aggregate = Cart)]
+pub enum CartEvent {
+    /// Units of a product were put in the cart at a unit price.
+    #[event(name = "cart.item_added")]
+    ItemAdded {
+        sku: String,
+        quantity: u32,
+        unit_price_cents: u64,
+    },
+    /// A product's quantity was set.
+    #[event(name = "cart.quantity_changed")]
+    QuantityChanged { sku: String, quantity: u32 },
+    /// A product was taken out of the cart.
+    #[event(name = "cart.item_removed")]
+    ItemRemoved { sku: String },
+    /// Every product was taken out.
+    #[event(name = "cart.cleared")]
+    Cleared,
+    /// The cart was paid for; it no longer changes.
+    #[event(name = "cart.checked_out")]
+    CheckedOut { total_cents: u64 },
+}
+
+/// What a customer asks of a cart.
+#[derive(Debug, Clone, Deserialize, Command)]
+#[command(aggregate = Cart)]
+pub enum CartCommand {
+    /// Put units of a product in the cart.
+    AddItem {
+        sku: String,
+        quantity: u32,
+        unit_price_cents: u64,
+    },
+    /// Set a product's quantity; `0` removes it.
+    ChangeQuantity { sku: String, quantity: u32 },
+    /// Take a product out.
+    RemoveItem { sku: String },
+    /// Take every product out.
+    #[command(handler = clear)]
+    ClearCart,
+    /// Pay for the cart.
+    Checkout,
+}
+
+/// Why a cart refused a command.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CartError {
+    #[error("the cart is checked out and can no longer change")]
+    CheckedOut,
+    #[error("an empty cart cannot be checked out")]
+    EmptyCart,
+    #[error("quantity must be at least 1")]
+    ZeroQuantity,
+    #[error("a product needs a non-empty sku")]
+    EmptySku,
+    #[error("product `{0}` is not in the cart")]
+    NotInCart(String),
+    #[error("product `{sku}` is in the cart at {in_cart} cents, not {offered} cents")]
+    PriceMismatch {
+        sku: String,
+        in_cart: u64,
+        offered: u64,
+    },
+}
+
+/// One product in a cart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub quantity: u32,
+    pub unit_price_cents: u64,
+}
+
+/// A cart's state, rebuilt from its events, holding what its rules need.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, Aggregate)]
+#[aggregate(name = "cart", event = CartEvent, error = CartError)]
+pub struct Cart {
+    lines: BTreeMap<String, Line>,
+    checked_out: bool,
+}
+
+impl Cart {
+    fn open(&self) -> Result<(), CartError> {
+        if self.checked_out {
+            Err(CartError::CheckedOut)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn line(&self, sku: &str) -> Result<&Line, CartError> {
+        self.lines
+            .get(sku)
+            .ok_or_else(|| CartError::NotInCart(sku.to_owned()))
+    }
+
+    fn add_item(
+        &self,
+        sku: String,
+        quantity: u32,
+        unit_price_cents: u64,
+    ) -> Result<Vec<CartEvent>, CartError> {
+        self.open()?;
+        if sku.trim().is_empty() {
+            return Err(CartError::EmptySku);
+        }
+        if quantity == 0 {
+            return Err(CartError::ZeroQuantity);
+        }
+        if let Some(line) = self.lines.get(&sku)
+            && line.unit_price_cents != unit_price_cents
+        {
+            let in_cart = line.unit_price_cents;
+            return Err(CartError::PriceMismatch {
+                sku,
+                in_cart,
+                offered: unit_price_cents,
+            });
+        }
+        Ok(vec![CartEvent::ItemAdded {
+            sku,
+            quantity,
+            unit_price_cents,
+        }])
+    }
+
+    fn change_quantity(&self, sku: String, quantity: u32) -> Result<Vec<CartEvent>, CartError> {
+        self.open()?;
+        let line = self.line(&sku)?;
+        Ok(match quantity {
+            0 => vec![CartEvent::ItemRemoved { sku }],
+            same if same == line.quantity => Vec::new(),
+            quantity => vec![CartEvent::QuantityChanged { sku, quantity }],
+        })
+    }
+
+    fn remove_item(&self, sku: String) -> Result<Vec<CartEvent>, CartError> {
+        self.open()?;
+        self.line(&sku)?;
+        Ok(vec![CartEvent::ItemRemoved { sku }])
+    }
+
+    fn clear(&self) -> Result<Vec<CartEvent>, CartError> {
+        self.open()?;
+        Ok(if self.lines.is_empty() {
+            Vec::new()
+        } else {
+            vec![CartEvent::Cleared]
+        })
+    }
+
+    fn checkout(&self) -> Result<Vec<CartEvent>, CartError> {
+        self.open()?;
+        if self.lines.is_empty() {
+            return Err(CartError::EmptyCart);
+        }
+        let total_cents = self
+            .lines
+            .values()
+            .map(|l| u64::from(l.quantity) * l.unit_price_cents)
+            .sum();
+        Ok(vec![CartEvent::CheckedOut { total_cents }])
+    }
+
+    fn on_item_added(&mut self, sku: String, quantity: u32, unit_price_cents: u64) {
+        let line = self.lines.entry(sku).or_insert(Line {
+            quantity: 0,
+            unit_price_cents,
+        });
+        line.quantity = line.quantity.saturating_add(quantity);
+    }
+
+    fn on_quantity_changed(&mut self, sku: String, quantity: u32) {
+        if let Some(line) = self.lines.get_mut(&sku) {
+            line.quantity = quantity;
+        }
+    }
+
+    fn on_item_removed(&mut self, sku: String) {
+        self.lines.remove(&sku);
+    }
+
+    fn on_cleared(&mut self) {
+        self.lines.clear();
+    }
+
+    fn on_checked_out(&mut self, _total_cents: u64) {
+        self.checked_out = true;
+    }
+}
