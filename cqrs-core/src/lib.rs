@@ -82,6 +82,7 @@
 //! See the README for every attribute key and its default.
 
 // Lets the derives' `::cqrs_core::...` paths resolve inside this crate's own docs and tests.
+#[allow(unused_extern_crates)]
 extern crate self as cqrs_core;
 
 mod aggregate;

@@ -11,7 +11,7 @@ use crate::version::ExpectedVersion;
 /// Unicode of every width and a 1 MiB payload come back byte for byte.
 pub async fn unicode_and_large_payloads<S: ConformingStore>(store: &S) {
     let unicode = json!({
-        "text": "🛒 Ünïcødé — 中文 — עִבְרִית — \u{0} nul and \\ backslash \"quotes\"",
+        "text": "🛒 Ünïcødé — 中文 — עִבְרִית — \\ backslash \"quotes\" \n\t control",
         "nested": { "emoji": ["👩‍👩‍👧", "🇨🇭"], "number": 1.5e300, "negative": -42 }
     });
     let large = json!({ "blob": "x".repeat(1024 * 1024) });

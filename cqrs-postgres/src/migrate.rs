@@ -1,0 +1,72 @@
+//! Versioned schema migrations, applied when the store connects.
+
+use cqrs_core::StoreError;
+use sqlx::PgPool;
+
+use crate::error::backend;
+
+/// Every migration this code knows, in order: (version, description, SQL).
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "create the event log",
+    include_str!("../migrations/0001_create_event_log.sql"),
+)];
+
+/// Serialises migrations between processes starting at the same time.
+const MIGRATION_LOCK: i64 = 0x6371_7273_6d69_6772; // "cqrsmigr"
+
+/// Applies the migrations the schema lacks, in one transaction, under an advisory lock.
+pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(|e| backend("begin the migration transaction", e))?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| backend("lock the schema to migrate it", e))?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS cqrs_migrations (
+            version     BIGINT PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| backend("create the migrations table", e))?;
+    let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM cqrs_migrations")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| backend("read the schema version", e))?;
+    let supported = supported_version();
+    if current > supported {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    for &(version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+        let failed = |source: sqlx::Error| StoreError::Migration {
+            version,
+            description: description.to_owned(),
+            source: Box::new(source),
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(failed)?;
+        sqlx::query("INSERT INTO cqrs_migrations (version, description) VALUES ($1, $2)")
+            .bind(version)
+            .bind(description)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+    }
+    tx.commit()
+        .await
+        .map_err(|e| backend("commit the migrations", e))
+}
+
+/// The newest schema version this code knows.
+pub(crate) fn supported_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}

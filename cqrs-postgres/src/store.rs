@@ -1,0 +1,471 @@
+//! Connecting, and the event store traits over PostgreSQL.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cqrs_core::{
+    AppendResult, CheckpointStore, EventStore, ExpectedVersion, NewEvent, ReadAll, RecordedEvent,
+    Snapshot, SnapshotStore, StoreError,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Executor, PgPool};
+use uuid::Uuid;
+
+use crate::error::{append_failed, backend, is_duplicate_event_id};
+use crate::{migrate, row, url};
+
+/// The event store for servers and for several application nodes sharing one database.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), cqrs_core::StoreError> {
+/// let store = cqrs_postgres::PostgresEventStore::connect("postgres://postgres@127.0.0.1/app").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PostgresEventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    schema: String,
+    channel: String,
+    url: String,
+}
+
+impl std::fmt::Debug for PostgresEventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresEventStore")
+            .field("url", &self.inner.url)
+            .field("schema", &self.inner.schema)
+            .finish()
+    }
+}
+
+/// Options for [`PostgresEventStore`]: the schema its tables live in and the pool size.
+#[derive(Debug, Clone)]
+pub struct PostgresOptions {
+    url: String,
+    schema: String,
+    max_connections: u32,
+    connect_timeout: Duration,
+}
+
+impl PostgresOptions {
+    /// Options for this connection URL: schema `public`, 10 connections.
+    pub fn new(url: impl Into<String>) -> Self {
+        PostgresOptions {
+            url: url.into(),
+            schema: "public".into(),
+            max_connections: 10,
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Keeps the store's tables in this schema (created if missing).
+    pub fn schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_connections(mut self, max: u32) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// How long to wait for a connection before failing.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Connects, creates the schema if needed and applies missing migrations.
+    pub async fn connect(self) -> Result<PostgresEventStore, StoreError> {
+        let redacted = url::redact(&self.url);
+        let connection_error = |source: sqlx::Error| StoreError::Connection {
+            url: redacted.clone(),
+            source: Box::new(source),
+        };
+        let options = PgConnectOptions::from_str(&self.url).map_err(connection_error)?;
+        let schema = quote_identifier(&self.schema);
+        let set_path = format!("SET search_path TO {schema}");
+        let pool = PgPoolOptions::new()
+            .max_connections(self.max_connections)
+            .acquire_timeout(self.connect_timeout)
+            .after_connect(move |conn, _| {
+                let set_path = set_path.clone();
+                Box::pin(async move {
+                    conn.execute(set_path.as_str()).await?;
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(options);
+        // Connect once now, so a wrong URL fails here with the address named.
+        let mut conn = pool.acquire().await.map_err(connection_error)?;
+        sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| backend(format!("create schema {schema}"), e))?;
+        let channel: String = sqlx::query_scalar("SELECT 'cqrs_' || left(md5($1), 24)")
+            .bind(&self.schema)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| backend("name the notification channel", e))?;
+        drop(conn);
+        migrate::migrate(&pool).await?;
+        Ok(PostgresEventStore {
+            inner: Arc::new(Inner {
+                pool,
+                schema: self.schema,
+                channel,
+                url: redacted,
+            }),
+        })
+    }
+}
+
+impl PostgresEventStore {
+    /// Connects with default [`PostgresOptions`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        PostgresOptions::new(url).connect().await
+    }
+
+    /// The connection pool (its connections use the store's schema), for read models
+    /// kept in the same database.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// The schema the store's tables live in.
+    pub fn schema(&self) -> &str {
+        &self.inner.schema
+    }
+
+    /// The `LISTEN` channel notified with the new head position after each append.
+    pub fn notification_channel(&self) -> &str {
+        &self.inner.channel
+    }
+
+    /// The schema version this code creates.
+    pub fn schema_version() -> i64 {
+        migrate::supported_version()
+    }
+
+    /// The original result when `events` repeats an earlier append exactly.
+    async fn earlier_append(
+        &self,
+        stream_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let stored: Vec<(Uuid, String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT event_id, stream_id, stream_version, position, recorded_at
+             FROM cqrs_events WHERE event_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&self.inner.pool)
+        .await
+        .map_err(|e| {
+            backend(
+                format!("look up the event ids appended to `{stream_id}`"),
+                e,
+            )
+        })?;
+        if stored.is_empty() {
+            return Ok(None);
+        }
+        let found = |id: &Uuid| stored.iter().find(|s| s.0 == *id);
+        let duplicate = |event_id: Uuid, existing_stream: String| StoreError::DuplicateEventId {
+            event_id,
+            stream_id: stream_id.to_owned(),
+            existing_stream,
+        };
+        if stored.len() != events.len() {
+            let first = ids.iter().find_map(found).map(|s| (s.0, s.1.clone()));
+            let (event_id, existing) = first.unwrap_or((ids[0], stream_id.to_owned()));
+            return Err(duplicate(event_id, existing));
+        }
+        let mut positions = Vec::with_capacity(ids.len());
+        let mut previous: Option<i64> = None;
+        for id in &ids {
+            let Some((_, existing, version, position, _)) = found(id) else {
+                return Err(duplicate(*id, stream_id.to_owned()));
+            };
+            if existing != stream_id || previous.is_some_and(|p| *version != p + 1) {
+                return Err(duplicate(*id, existing.clone()));
+            }
+            previous = Some(*version);
+            positions.push(*position as u64);
+        }
+        Ok(Some(AppendResult {
+            stream_version: previous.unwrap_or(0) as u64,
+            positions,
+            recorded_at: stored[0].4,
+            duplicate: true,
+        }))
+    }
+}
+
+/// Double-quotes an identifier for SQL.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The part of the append statement that checks and moves the stream's version; it
+/// returns the new version, or no row when the expectation does not hold.
+fn stream_update(expected: ExpectedVersion) -> &'static str {
+    match expected {
+        ExpectedVersion::Any => {
+            "INSERT INTO cqrs_streams (stream_id, version) VALUES ($1, $7)
+             ON CONFLICT (stream_id) DO UPDATE SET version = cqrs_streams.version + EXCLUDED.version
+             RETURNING version"
+        }
+        ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => {
+            "INSERT INTO cqrs_streams (stream_id, version) VALUES ($1, $7)
+             ON CONFLICT (stream_id) DO NOTHING
+             RETURNING version"
+        }
+        ExpectedVersion::StreamExists => {
+            "UPDATE cqrs_streams SET version = version + $7 WHERE stream_id = $1 RETURNING version"
+        }
+        ExpectedVersion::Exact(_) => {
+            "UPDATE cqrs_streams SET version = version + $7 WHERE stream_id = $1 AND version = $8
+             RETURNING version"
+        }
+    }
+}
+
+impl EventStore for PostgresEventStore {
+    /// One statement, so one round trip: check and move the stream's version, take
+    /// positions from the log head (whose row lock orders appends), insert the events.
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream_id: stream_id.to_owned(),
+            });
+        }
+        let count = events.len() as i64;
+        let mut ids = Vec::with_capacity(events.len());
+        let mut names = Vec::with_capacity(events.len());
+        let mut versions = Vec::with_capacity(events.len());
+        let mut payloads = Vec::with_capacity(events.len());
+        let mut metadata = Vec::with_capacity(events.len());
+        for event in &events {
+            ids.push(event.event_id);
+            names.push(event.event_name.as_str());
+            versions.push(i32::try_from(event.event_version).unwrap_or(i32::MAX));
+            payloads.push(&event.payload);
+            metadata.push(serde_json::to_value(&event.metadata).map_err(|e| {
+                StoreError::backend(
+                    format!("encode the metadata of an event for `{stream_id}`"),
+                    e,
+                )
+            })?);
+        }
+        let sql = format!(
+            "WITH stream AS ({}),
+             head AS (
+                 UPDATE cqrs_log_head SET position = cqrs_log_head.position + $7 FROM stream
+                 RETURNING cqrs_log_head.position AS last
+             )
+             INSERT INTO cqrs_events
+                 (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata)
+             SELECT head.last - $7 + e.ord, $1, stream.version - $7 + e.ord, e.id, e.name, e.ver, e.payload, e.meta
+             FROM stream, head,
+                  unnest($2::uuid[], $3::text[], $4::int4[], $5::jsonb[], $6::jsonb[])
+                      WITH ORDINALITY AS e(id, name, ver, payload, meta, ord)
+             RETURNING position, stream_version, recorded_at",
+            stream_update(expected)
+        );
+        let exact = match expected {
+            ExpectedVersion::Exact(version) => version as i64,
+            _ => 0,
+        };
+        let inserted: Result<Vec<(i64, i64, DateTime<Utc>)>, sqlx::Error> = sqlx::query_as(&sql)
+            .bind(stream_id)
+            .bind(&ids)
+            .bind(&names)
+            .bind(&versions)
+            .bind(&payloads)
+            .bind(&metadata)
+            .bind(count)
+            .bind(exact)
+            .fetch_all(&self.inner.pool)
+            .await;
+        let inserted = match inserted {
+            Ok(rows) if !rows.is_empty() => rows,
+            Ok(_) => {
+                if let Some(earlier) = self.earlier_append(stream_id, &events).await? {
+                    return Ok(earlier);
+                }
+                let actual = self.stream_version(stream_id).await?;
+                return Err(StoreError::WrongExpectedVersion {
+                    stream_id: stream_id.to_owned(),
+                    expected,
+                    actual,
+                });
+            }
+            Err(error) if is_duplicate_event_id(&error) => {
+                return match self.earlier_append(stream_id, &events).await? {
+                    Some(earlier) => Ok(earlier),
+                    None => Err(append_failed(stream_id, error)),
+                };
+            }
+            Err(error) => return Err(append_failed(stream_id, error)),
+        };
+        let recorded_at = inserted[0].2;
+        let stream_version = inserted.iter().map(|r| r.1).max().unwrap_or(0) as u64;
+        let mut positions: Vec<u64> = inserted.into_iter().map(|(p, _, _)| p as u64).collect();
+        positions.sort_unstable();
+        Ok(AppendResult {
+            stream_version,
+            positions,
+            recorded_at,
+            duplicate: false,
+        })
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM cqrs_events WHERE stream_id = $1 AND stream_version >= $2
+             ORDER BY stream_version LIMIT $3",
+            row::COLUMNS
+        );
+        let rows = sqlx::query(&sql)
+            .bind(stream_id)
+            .bind(from_version as i64)
+            .bind(limit(max_count))
+            .fetch_all(&self.inner.pool)
+            .await
+            .map_err(|e| backend(format!("read stream `{stream_id}`"), e))?;
+        rows.iter().map(row::decode).collect()
+    }
+
+    async fn read_all(&self, query: ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
+        let operation = || format!("read all from position {}", query.from_position);
+        let rows = match &query.event_names {
+            None => {
+                let sql = format!(
+                    "SELECT {} FROM cqrs_events WHERE position >= $1 ORDER BY position LIMIT $2",
+                    row::COLUMNS
+                );
+                sqlx::query(&sql)
+                    .bind(query.from_position as i64)
+                    .bind(limit(query.max_count))
+                    .fetch_all(&self.inner.pool)
+                    .await
+            }
+            Some(names) => {
+                let sql = format!(
+                    "SELECT {} FROM cqrs_events WHERE position >= $1 AND event_name = ANY($3)
+                     ORDER BY position LIMIT $2",
+                    row::COLUMNS
+                );
+                sqlx::query(&sql)
+                    .bind(query.from_position as i64)
+                    .bind(limit(query.max_count))
+                    .bind(names)
+                    .fetch_all(&self.inner.pool)
+                    .await
+            }
+        }
+        .map_err(|e| backend(operation(), e))?;
+        rows.iter().map(row::decode).collect()
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM cqrs_streams WHERE stream_id = $1")
+                .bind(stream_id)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
+        Ok(version.unwrap_or(0) as u64)
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        let head: i64 = sqlx::query_scalar("SELECT position FROM cqrs_log_head")
+            .fetch_one(&self.inner.pool)
+            .await
+            .map_err(|e| backend("read the head position", e))?;
+        Ok(head as u64)
+    }
+}
+
+fn limit(max_count: usize) -> i64 {
+    i64::try_from(max_count).unwrap_or(i64::MAX)
+}
+
+impl SnapshotStore for PostgresEventStore {
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_snapshots (stream_id, version, state) VALUES ($1, $2, $3)
+             ON CONFLICT (stream_id) DO UPDATE
+             SET version = EXCLUDED.version, state = EXCLUDED.state, saved_at = now()",
+        )
+        .bind(&snapshot.stream_id)
+        .bind(snapshot.version as i64)
+        .bind(&snapshot.state)
+        .execute(&self.inner.pool)
+        .await
+        .map_err(|e| {
+            backend(
+                format!("save the snapshot of stream `{}`", snapshot.stream_id),
+                e,
+            )
+        })?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let row: Option<(i64, serde_json::Value)> =
+            sqlx::query_as("SELECT version, state FROM cqrs_snapshots WHERE stream_id = $1")
+                .bind(stream_id)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
+        Ok(row.map(|(version, state)| Snapshot {
+            stream_id: stream_id.to_owned(),
+            version: version as u64,
+            state,
+        }))
+    }
+}
+
+impl CheckpointStore for PostgresEventStore {
+    async fn load_checkpoint(&self, name: &str) -> Result<u64, StoreError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM cqrs_checkpoints WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("load the checkpoint of `{name}`"), e))?;
+        Ok(position.unwrap_or(0) as u64)
+    }
+
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_checkpoints (name, position) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
+        )
+        .bind(name)
+        .bind(position as i64)
+        .execute(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("save the checkpoint of `{name}`"), e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,482 @@
+//! Opening the store, and the event store traits over SQLite.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use cqrs_core::{
+    AppendResult, CheckpointStore, EventStore, ExpectedVersion, NewEvent, ReadAll, RecordedEvent,
+    Snapshot, SnapshotStore, StoreError,
+};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
+use tokio::sync::{Mutex, watch};
+
+use crate::error::{backend, is_duplicate_event_id};
+use crate::{migrate, row};
+
+/// Rows per `INSERT` statement: 9 parameters each, below SQLite's parameter limit.
+const ROWS_PER_INSERT: usize = 500;
+
+/// The embedded event store: one SQLite file (or `:memory:`), nothing else to run.
+///
+/// The file is opened in WAL mode with `synchronous = FULL`, so a committed append
+/// survives a crash or power loss; readers never block the writer. Appends from this
+/// process are queued in process and each takes SQLite's write lock
+/// (`BEGIN IMMEDIATE`), so other processes writing the same file wait their turn
+/// (up to the busy timeout) instead of failing.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), cqrs_core::StoreError> {
+/// let store = cqrs_sqlite::SqliteEventStore::open("cart.db").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct SqliteEventStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: SqlitePool,
+    /// Appends from this process, one at a time.
+    writer: Mutex<()>,
+    head: watch::Sender<u64>,
+    location: String,
+}
+
+impl std::fmt::Debug for SqliteEventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteEventStore")
+            .field("location", &self.inner.location)
+            .finish()
+    }
+}
+
+impl SqliteEventStore {
+    /// Opens (creating if needed) the store in a file; `":memory:"` opens a private
+    /// in-memory database. Applies any missing schema migrations.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if path == Path::new(":memory:") {
+            return Self::open_in_memory().await;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connection {
+                url: path.display().to_string(),
+                source: Box::new(e),
+            })?;
+        Self::with_pool(pool, path.display().to_string()).await
+    }
+
+    /// A private in-memory store, gone when the last clone is dropped.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(|e| backend("configure an in-memory database", e))?;
+        // One connection that never closes: each connection would have its own database.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connection {
+                url: ":memory:".into(),
+                source: Box::new(e),
+            })?;
+        Self::with_pool(pool, ":memory:".into()).await
+    }
+
+    async fn with_pool(pool: SqlitePool, location: String) -> Result<Self, StoreError> {
+        migrate::migrate(&pool).await?;
+        let head = head_position(&pool).await?;
+        Ok(SqliteEventStore {
+            inner: Arc::new(Inner {
+                pool,
+                writer: Mutex::new(()),
+                head: watch::channel(head).0,
+                location,
+            }),
+        })
+    }
+
+    /// The connection pool, for read models kept in the same database.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.inner.pool
+    }
+
+    /// A receiver that sees the head position change after every append from this process.
+    pub fn watch_head(&self) -> watch::Receiver<u64> {
+        self.inner.head.subscribe()
+    }
+
+    /// The schema version this code creates.
+    pub fn schema_version() -> i64 {
+        migrate::supported_version()
+    }
+}
+
+async fn head_position(pool: &SqlitePool) -> Result<u64, StoreError> {
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM cqrs_events")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| backend("read the head position", e))?;
+    Ok(head as u64)
+}
+
+impl EventStore for SqliteEventStore {
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream_id: stream_id.to_owned(),
+            });
+        }
+        let operation = || format!("append to stream `{stream_id}`");
+        let _writer = self.inner.writer.lock().await;
+        let mut tx = self
+            .inner
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        let actual = stream_version(&mut tx, stream_id).await?;
+        if !expected.is_satisfied_by(actual) {
+            drop(tx);
+            if let Some(earlier) = self.earlier_append(stream_id, &events).await? {
+                return Ok(earlier);
+            }
+            return Err(StoreError::WrongExpectedVersion {
+                stream_id: stream_id.to_owned(),
+                expected,
+                actual,
+            });
+        }
+        let recorded_at = Utc::now();
+        let count = events.len() as u64;
+        let positions = match insert_events(&mut tx, stream_id, actual, &events, recorded_at).await
+        {
+            Ok(positions) => positions,
+            Err(error) if is_duplicate_event_id(&error) => {
+                drop(tx);
+                return match self.earlier_append(stream_id, &events).await? {
+                    Some(earlier) => Ok(earlier),
+                    None => Err(backend(operation(), error)),
+                };
+            }
+            Err(error) => return Err(backend(operation(), error)),
+        };
+        sqlx::query(
+            "INSERT INTO cqrs_streams (stream_id, version) VALUES (?1, ?2)
+             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(stream_id)
+        .bind((actual + count) as i64)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        tx.commit().await.map_err(|e| backend(operation(), e))?;
+        if let Some(&last) = positions.last() {
+            self.inner.head.send_if_modified(|head| {
+                let moved = last > *head;
+                *head = (*head).max(last);
+                moved
+            });
+        }
+        Ok(AppendResult {
+            stream_version: actual + count,
+            positions,
+            recorded_at,
+            duplicate: false,
+        })
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM cqrs_events WHERE stream_id = ?1 AND stream_version >= ?2
+             ORDER BY stream_version LIMIT ?3",
+            row::COLUMNS
+        );
+        let rows = sqlx::query(&sql)
+            .bind(stream_id)
+            .bind(from_version as i64)
+            .bind(limit(max_count))
+            .fetch_all(&self.inner.pool)
+            .await
+            .map_err(|e| backend(format!("read stream `{stream_id}`"), e))?;
+        rows.iter().map(row::decode).collect()
+    }
+
+    async fn read_all(&self, query: ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
+        match &query.event_names {
+            None => {
+                let sql = format!(
+                    "SELECT {} FROM cqrs_events WHERE position >= ?1 ORDER BY position LIMIT ?2",
+                    row::COLUMNS
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(query.from_position as i64)
+                    .bind(limit(query.max_count))
+                    .fetch_all(&self.inner.pool)
+                    .await
+                    .map_err(|e| {
+                        backend(format!("read all from position {}", query.from_position), e)
+                    })?;
+                rows.iter().map(row::decode).collect()
+            }
+            Some(names) => self.read_all_named(&query, names).await,
+        }
+    }
+
+    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
+        let mut conn = self
+            .inner
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
+        stream_version(&mut conn, stream_id).await
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        head_position(&self.inner.pool).await
+    }
+}
+
+impl SqliteEventStore {
+    /// One index range per name, merged: each range is read in position order from
+    /// the `(event_name, position)` index, so a sparse name costs what it returns.
+    async fn read_all_named(
+        &self,
+        query: &ReadAll,
+        names: &[String],
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM cqrs_events WHERE event_name = ?1 AND position >= ?2
+             ORDER BY position LIMIT ?3",
+            row::COLUMNS
+        );
+        let mut merged = Vec::new();
+        for name in names {
+            let rows = sqlx::query(&sql)
+                .bind(name)
+                .bind(query.from_position as i64)
+                .bind(limit(query.max_count))
+                .fetch_all(&self.inner.pool)
+                .await
+                .map_err(|e| {
+                    backend(
+                        format!("read `{name}` events from position {}", query.from_position),
+                        e,
+                    )
+                })?;
+            for row in &rows {
+                merged.push(row::decode(row)?);
+            }
+        }
+        merged.sort_unstable_by_key(|e| e.header.position);
+        merged.dedup_by_key(|e| e.header.position);
+        merged.truncate(query.max_count);
+        Ok(merged)
+    }
+
+    /// The original result when `events` repeats an earlier append exactly.
+    async fn earlier_append(
+        &self,
+        stream_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let mut stored = Vec::with_capacity(events.len());
+        for event in events {
+            let found: Option<(String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT stream_id, stream_version, position, recorded_at FROM cqrs_events WHERE event_id = ?1",
+            )
+            .bind(event.event_id.to_string())
+            .fetch_optional(&self.inner.pool)
+            .await
+            .map_err(|e| backend(format!("look up event id {}", event.event_id), e))?;
+            stored.push(found);
+        }
+        if stored.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        let duplicate = |index: usize, existing_stream: String| StoreError::DuplicateEventId {
+            event_id: events[index].event_id,
+            stream_id: stream_id.to_owned(),
+            existing_stream,
+        };
+        if let Some(first) = stored.iter().position(Option::is_some)
+            && stored.iter().any(Option::is_none)
+        {
+            let existing = stored[first]
+                .as_ref()
+                .map(|s| s.0.clone())
+                .unwrap_or_default();
+            return Err(duplicate(first, existing));
+        }
+        let mut positions = Vec::with_capacity(events.len());
+        let mut previous: Option<i64> = None;
+        let mut recorded = None;
+        for (index, found) in stored.into_iter().enumerate() {
+            let Some((existing, version, position, recorded_at)) = found else {
+                continue;
+            };
+            if existing != stream_id || previous.is_some_and(|p| version != p + 1) {
+                return Err(duplicate(index, existing));
+            }
+            previous = Some(version);
+            recorded.get_or_insert(recorded_at);
+            positions.push(position as u64);
+        }
+        Ok(Some(AppendResult {
+            stream_version: previous.unwrap_or(0) as u64,
+            positions,
+            recorded_at: recorded.unwrap_or_else(Utc::now),
+            duplicate: true,
+        }))
+    }
+}
+
+async fn stream_version(
+    conn: &mut sqlx::SqliteConnection,
+    stream_id: &str,
+) -> Result<u64, StoreError> {
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM cqrs_streams WHERE stream_id = ?1")
+            .bind(stream_id)
+            .fetch_optional(conn)
+            .await
+            .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
+    Ok(version.unwrap_or(0) as u64)
+}
+
+async fn insert_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    stream_id: &str,
+    version: u64,
+    events: &[NewEvent],
+    recorded_at: DateTime<Utc>,
+) -> Result<Vec<u64>, sqlx::Error> {
+    let mut positions = Vec::with_capacity(events.len());
+    for (chunk_index, chunk) in events.chunks(ROWS_PER_INSERT).enumerate() {
+        let first_version = version + 1 + (chunk_index * ROWS_PER_INSERT) as u64;
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO cqrs_events (stream_id, stream_version, event_id, event_name, event_version, \
+             payload, metadata, recorded_at) ",
+        );
+        let mut encoded = Vec::with_capacity(chunk.len());
+        for event in chunk {
+            let metadata = serde_json::to_string(&event.metadata)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            encoded.push((event.payload.to_string(), metadata));
+        }
+        insert.push_values(
+            chunk.iter().zip(encoded).enumerate(),
+            |mut row, (i, (event, (payload, metadata)))| {
+                row.push_bind(stream_id)
+                    .push_bind((first_version + i as u64) as i64)
+                    .push_bind(event.event_id.to_string())
+                    .push_bind(event.event_name.as_str())
+                    .push_bind(i64::from(event.event_version))
+                    .push_bind(payload)
+                    .push_bind(metadata)
+                    .push_bind(recorded_at);
+            },
+        );
+        insert.push(" RETURNING position");
+        let rows: Vec<(i64,)> = insert.build_query_as().fetch_all(&mut **tx).await?;
+        positions.extend(rows.into_iter().map(|(p,)| p as u64));
+    }
+    positions.sort_unstable();
+    Ok(positions)
+}
+
+fn limit(max_count: usize) -> i64 {
+    i64::try_from(max_count).unwrap_or(i64::MAX)
+}
+
+impl SnapshotStore for SqliteEventStore {
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_snapshots (stream_id, version, state, saved_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (stream_id) DO UPDATE
+             SET version = excluded.version, state = excluded.state, saved_at = excluded.saved_at",
+        )
+        .bind(&snapshot.stream_id)
+        .bind(snapshot.version as i64)
+        .bind(snapshot.state.to_string())
+        .bind(Utc::now())
+        .execute(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("save the snapshot of stream `{}`", snapshot.stream_id), e))?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, state FROM cqrs_snapshots WHERE stream_id = ?1")
+                .bind(stream_id)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
+        row.map(|(version, state)| {
+            let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+                position: 0,
+                reason: format!("snapshot of stream `{stream_id}`: {e}"),
+            })?;
+            Ok(Snapshot {
+                stream_id: stream_id.to_owned(),
+                version: version as u64,
+                state,
+            })
+        })
+        .transpose()
+    }
+}
+
+impl CheckpointStore for SqliteEventStore {
+    async fn load_checkpoint(&self, name: &str) -> Result<u64, StoreError> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT position FROM cqrs_checkpoints WHERE name = ?1")
+                .bind(name)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("load the checkpoint of `{name}`"), e))?;
+        Ok(position.unwrap_or(0) as u64)
+    }
+
+    async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_checkpoints (name, position, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(position as i64)
+        .bind(Utc::now())
+        .execute(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("save the checkpoint of `{name}`"), e))?;
+        Ok(())
+    }
+}
