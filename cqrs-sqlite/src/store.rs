@@ -112,6 +112,11 @@ impl SqliteEventStore {
         })
     }
 
+    /// Where the store lives: its file path, or `:memory:`.
+    pub fn location(&self) -> &str {
+        &self.inner.location
+    }
+
     /// The connection pool, for read models kept in the same database.
     pub fn pool(&self) -> &SqlitePool {
         &self.inner.pool

@@ -19,6 +19,9 @@ async fn fresh(test: &'static str) -> Option<SqliteEventStore> {
 
 async fn remove_files(store: SqliteEventStore) {
     store.pool().close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.location()));
+    }
 }
 
 cqrs_core::event_store_conformance!(fresh, remove_files);

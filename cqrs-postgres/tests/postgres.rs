@@ -1,0 +1,296 @@
+//! What only PostgreSQL can show: late commits, several nodes, errors, migrations.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cqrs_core::conformance::{new_event, numbered_events};
+use cqrs_core::{EventStore, ExpectedVersion, ReadAll, StoreError};
+use cqrs_postgres::{PostgresEventStore, PostgresOptions};
+use serde_json::json;
+use sqlx::Connection;
+use tokio::sync::Mutex;
+
+/// Runs a test body with a fresh store, dropping its schema afterwards.
+macro_rules! with_store {
+    ($test:literal, |$store:ident| $body:block) => {{
+        let Some($store) = support::fresh($test).await else {
+            return;
+        };
+        let outcome = {
+            let $store = $store.clone();
+            futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(
+                async move { $body },
+            ))
+            .await
+        };
+        support::drop_schema($store).await;
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
+    }};
+}
+
+fn url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_default()
+}
+
+/// An append that takes its position and then waits before committing, while a
+/// second append and a reader run: the second append cannot commit first, and the
+/// reader never sees a position before all lower positions are visible.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appends_commit_in_position_order_while_a_reader_reads() {
+    with_store!("late_commit", |store| {
+        store
+            .append(
+                "warm-up",
+                ExpectedVersion::NoStream,
+                numbered_events("N", 0, 1),
+            )
+            .await
+            .unwrap();
+
+        // Writer A: the store's own append statement, inside a transaction held open.
+        let mut late = store.pool().begin().await.unwrap();
+        sqlx::query(
+            "WITH head AS (UPDATE cqrs_log_head SET position = position + 1 RETURNING position)
+             INSERT INTO cqrs_events (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata)
+             SELECT head.position, 'late', 1, gen_random_uuid(), 'Late', 1, '{}', '{\"timestamp\":\"2026-11-26T00:00:00Z\"}' FROM head",
+        )
+        .execute(&mut *late)
+        .await
+        .unwrap();
+
+        // A reader that follows the log the whole time, like a catch-up projection.
+        let seen = Arc::new(Mutex::new(Vec::<u64>::new()));
+        let reading = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let reader = tokio::spawn({
+            let (store, seen, reading) = (store.clone(), seen.clone(), reading.clone());
+            async move {
+                let mut from = 1;
+                while reading.load(std::sync::atomic::Ordering::SeqCst) {
+                    let page = store.read_all(ReadAll::from_position(from)).await.unwrap();
+                    if let Some(last) = page.last() {
+                        from = last.header.position + 1;
+                    }
+                    seen.lock()
+                        .await
+                        .extend(page.iter().map(|e| e.header.position));
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+        });
+
+        // Writer B starts after A took its position.
+        let writer_b = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .append(
+                        "early",
+                        ExpectedVersion::NoStream,
+                        numbered_events("N", 1, 1),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !writer_b.is_finished(),
+            "B must wait for A: it cannot take a position after A's and commit first"
+        );
+        assert_eq!(
+            *seen.lock().await,
+            [1],
+            "nothing after the warm-up is visible while A is open"
+        );
+
+        late.commit().await.unwrap();
+        let b = writer_b.await.unwrap().unwrap();
+        assert_eq!(b.positions, [3], "B's position comes after A's");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        reading.store(false, std::sync::atomic::Ordering::SeqCst);
+        reader.await.unwrap();
+
+        let all: Vec<u64> = store
+            .read_all(ReadAll::from_position(1))
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.header.position)
+            .collect();
+        assert_eq!(all, [1, 2, 3]);
+        assert_eq!(
+            *seen.lock().await,
+            all,
+            "the reader saw every event, once, in order"
+        );
+    });
+}
+
+/// Two nodes (separate pools) race on one stream: exactly one append wins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_with_the_same_expectation_one_wins() {
+    with_store!("two_nodes", |store| {
+        let other = PostgresOptions::new(url())
+            .schema(store.schema())
+            .connect()
+            .await
+            .unwrap();
+        for round in 0..20u64 {
+            let stream = format!("race-{round}");
+            let (a, b) = tokio::join!(
+                store.append(
+                    &stream,
+                    ExpectedVersion::NoStream,
+                    numbered_events("A", 0, 2)
+                ),
+                other.append(
+                    &stream,
+                    ExpectedVersion::NoStream,
+                    numbered_events("B", 0, 3)
+                ),
+            );
+            let conflicts = [&a, &b]
+                .iter()
+                .filter(|r| matches!(r, Err(StoreError::WrongExpectedVersion { .. })))
+                .count();
+            assert_eq!(conflicts, 1, "round {round}: {a:?} / {b:?}");
+            let version = store.stream_version(&stream).await.unwrap();
+            assert!(version == 2 || version == 3);
+            assert_eq!(
+                store.read_stream(&stream, 1, 10).await.unwrap().len() as u64,
+                version
+            );
+        }
+        other.pool().close().await;
+    });
+}
+
+#[tokio::test]
+async fn a_payload_holding_nul_is_refused_with_the_stream_named() {
+    with_store!("nul", |store| {
+        let error = store
+            .append(
+                "nul-stream",
+                ExpectedVersion::NoStream,
+                vec![new_event("Nul", json!({ "text": "a\u{0}b" }))],
+            )
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("nul-stream") && message.contains("U+0000"),
+            "{message}"
+        );
+        assert_eq!(store.stream_version("nul-stream").await.unwrap(), 0);
+        assert_eq!(store.head_position().await.unwrap(), 0);
+    });
+}
+
+#[tokio::test]
+async fn a_schema_newer_than_the_code_is_refused() {
+    with_store!("too_new", |store| {
+        sqlx::query(
+            "INSERT INTO cqrs_migrations (version, description) VALUES (999, 'from the future')",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let error = PostgresOptions::new(url())
+            .schema(store.schema())
+            .connect()
+            .await
+            .unwrap_err();
+        match error {
+            StoreError::SchemaTooNew { found, supported } => {
+                assert_eq!(found, 999);
+                assert_eq!(supported, PostgresEventStore::schema_version());
+            }
+            other => panic!("expected SchemaTooNew, got {other:?}"),
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nodes_starting_together_migrate_once() {
+    with_store!("migrate_once", |store| {
+        let connects = (0..4).map(|_| PostgresOptions::new(url()).schema(store.schema()).connect());
+        for node in futures_util::future::join_all(connects).await {
+            node.unwrap().pool().close().await;
+        }
+        let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM cqrs_migrations")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(applied, PostgresEventStore::schema_version());
+    });
+}
+
+#[tokio::test]
+async fn a_refused_connection_names_the_url_without_its_password() {
+    if support::fresh("refused_probe")
+        .await
+        .map(|s| tokio::spawn(support::drop_schema(s)))
+        .is_none()
+    {
+        return;
+    }
+    let error = PostgresOptions::new("postgres://ada:hunter2@127.0.0.1:1/app")
+        .connect_timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Connection { .. }), "{error:?}");
+    assert!(
+        message.contains("postgres://ada:***@127.0.0.1:1/app"),
+        "{message}"
+    );
+    assert!(
+        !format!("{error:?}").contains("hunter2"),
+        "the password leaked: {error:?}"
+    );
+}
+
+#[tokio::test]
+async fn appends_notify_listeners_when_they_commit() {
+    with_store!("notify", |store| {
+        let mut listener = sqlx::postgres::PgListener::connect(&url()).await.unwrap();
+        listener.listen(store.notification_channel()).await.unwrap();
+        store
+            .append("s", ExpectedVersion::NoStream, numbered_events("N", 0, 3))
+            .await
+            .unwrap();
+        let notification = tokio::time::timeout(Duration::from_secs(5), listener.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(notification.payload(), "3");
+        let _ = listener.unlisten_all().await;
+    });
+}
+
+#[tokio::test]
+async fn a_corrupt_metadata_row_is_an_error_naming_its_position() {
+    with_store!("corrupt", |store| {
+        store
+            .append("s", ExpectedVersion::NoStream, numbered_events("N", 0, 2))
+            .await
+            .unwrap();
+        let mut conn = sqlx::PgConnection::connect(&url()).await.unwrap();
+        sqlx::raw_sql(&format!(
+            "UPDATE \"{}\".cqrs_events SET metadata = '[1]' WHERE position = 2",
+            store.schema()
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let error = store.read_stream("s", 1, 10).await.unwrap_err();
+        assert!(
+            matches!(error, StoreError::Corrupt { position: 2, .. }),
+            "{error:?}"
+        );
+    });
+}
