@@ -31,7 +31,11 @@ impl Figure {
     }
 }
 
-async fn cart_workload<S: EventStore + Clone>(store: S, carts_per_writer: usize, label: &str) -> Figure {
+async fn cart_workload<S: EventStore + Clone>(
+    store: S,
+    carts_per_writer: usize,
+    label: &str,
+) -> Figure {
     let repository = Arc::new(Repository::<Cart, S>::new(store));
     let started = Instant::now();
     let writers: Vec<_> = (0..WRITERS)
@@ -55,7 +59,9 @@ async fn cart_workload<S: EventStore + Clone>(store: S, carts_per_writer: usize,
         })
         .collect();
     for writer in writers {
-        writer.await.unwrap_or_else(|e| panic!("writer failed: {e}"));
+        writer
+            .await
+            .unwrap_or_else(|e| panic!("writer failed: {e}"));
     }
     Figure {
         what: label.to_owned(),
@@ -65,7 +71,10 @@ async fn cart_workload<S: EventStore + Clone>(store: S, carts_per_writer: usize,
 }
 
 fn payload(n: usize) -> String {
-    format!(r#"{{"sku":"sku-{n}","quantity":{},"unit_price_cents":199}}"#, 1 + n % 10)
+    format!(
+        r#"{{"sku":"sku-{n}","quantity":{},"unit_price_cents":199}}"#,
+        1 + n % 10
+    )
 }
 
 const METADATA: &str = r#"{"correlation_id":"6f1c6a3e-4d9e-4b0e-9a57-2f0f3d3f1a11","causation_id":"6f1c6a3e-4d9e-4b0e-9a57-2f0f3d3f1a11","timestamp":"2026-11-26T12:00:00Z"}"#;
@@ -106,7 +115,8 @@ async fn postgres_ceiling(pool: &sqlx::PgPool, inserts: usize) -> Figure {
         })
         .collect();
     for task in tasks {
-        task.await.unwrap_or_else(|e| panic!("ceiling task failed: {e}"));
+        task.await
+            .unwrap_or_else(|e| panic!("ceiling task failed: {e}"));
     }
     Figure {
         what: "postgres raw INSERT (sqlx, 8 connections)".into(),
@@ -116,7 +126,9 @@ async fn postgres_ceiling(pool: &sqlx::PgPool, inserts: usize) -> Figure {
 }
 
 async fn sqlite_ceiling(path: &std::path::Path, inserts: usize) -> Figure {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)
@@ -161,7 +173,8 @@ async fn sqlite_ceiling(path: &std::path::Path, inserts: usize) -> Figure {
         })
         .collect();
     for task in tasks {
-        task.await.unwrap_or_else(|e| panic!("ceiling task failed: {e}"));
+        task.await
+            .unwrap_or_else(|e| panic!("ceiling task failed: {e}"));
     }
     pool.close().await;
     Figure {
@@ -202,7 +215,12 @@ fn pgbench_ceiling(url: &str, seconds: u32) -> Option<Figure> {
 
 fn report(figures: &[Figure], ceiling: Option<&Figure>) {
     for figure in figures {
-        let ratio = ceiling.map_or(String::new(), |c| format!("  ({:.0}% of the ceiling)", 100.0 * figure.per_second() / c.per_second()));
+        let ratio = ceiling.map_or(String::new(), |c| {
+            format!(
+                "  ({:.0}% of the ceiling)",
+                100.0 * figure.per_second() / c.per_second()
+            )
+        });
         println!(
             "  {:<48} {:>7} ops in {:>6.2}s = {:>8.0}/s{ratio}",
             figure.what,
@@ -215,21 +233,35 @@ fn report(figures: &[Figure], ceiling: Option<&Figure>) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let carts_per_writer: usize = std::env::var("BENCH_CARTS_PER_WRITER").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
+    let carts_per_writer: usize = std::env::var("BENCH_CARTS_PER_WRITER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25);
     let commands = WRITERS * carts_per_writer * COMMANDS_PER_CART;
     println!(
         "cart append workload: {WRITERS} writers x {carts_per_writer} carts x {COMMANDS_PER_CART} AddItem = {commands} commands (1 event each)"
     );
-    println!("machine: {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "machine: {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
     println!("in-memory:");
-    let memory = cart_workload(InMemoryEventStore::new(), carts_per_writer, "in-memory store, cart commands").await;
+    let memory = cart_workload(
+        InMemoryEventStore::new(),
+        carts_per_writer,
+        "in-memory store, cart commands",
+    )
+    .await;
     report(&[memory], None);
 
     println!("sqlite (file, WAL, synchronous=FULL):");
     let dir = std::env::temp_dir().join(format!("cqrs-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    let store = SqliteEventStore::open(dir.join("events.db")).await.unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let store = SqliteEventStore::open(dir.join("events.db"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let sqlite = cart_workload(store, carts_per_writer, "sqlite store, cart commands").await;
     let ceiling = sqlite_ceiling(&dir.join("ceiling.db"), commands).await;
     report(&[sqlite], Some(&ceiling));
@@ -248,7 +280,12 @@ async fn main() {
         .connect()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let postgres = cart_workload(store.clone(), carts_per_writer, "postgres store, cart commands").await;
+    let postgres = cart_workload(
+        store.clone(),
+        carts_per_writer,
+        "postgres store, cart commands",
+    )
+    .await;
     let ceiling = postgres_ceiling(store.pool(), commands).await;
     let pgbench = pgbench_ceiling(&format!("{url}?options=-csearch_path%3D{schema}"), 10);
     report(&[postgres], Some(&ceiling));
@@ -256,5 +293,7 @@ async fn main() {
     if let Some(pgbench) = &pgbench {
         report(std::slice::from_ref(pgbench), None);
     }
-    let _ = sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE")).execute(store.pool()).await;
+    let _ = sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(store.pool())
+        .await;
 }

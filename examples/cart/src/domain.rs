@@ -54,6 +54,8 @@ pub enum CartCommand {
 /// Why a cart refused a command.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CartError {
+    #[error("there is no such cart: add a product to create it")]
+    NotFound,
     #[error("the cart is checked out and can no longer change")]
     CheckedOut,
     #[error("an empty cart cannot be checked out")]
@@ -83,17 +85,21 @@ pub struct Line {
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, Aggregate)]
 #[aggregate(name = "cart", event = CartEvent, error = CartError)]
 pub struct Cart {
+    exists: bool,
     lines: BTreeMap<String, Line>,
     checked_out: bool,
 }
 
 impl Cart {
+    /// Commands other than adding a product need a cart that exists and is open.
     fn open(&self) -> Result<(), CartError> {
-        if self.checked_out {
-            Err(CartError::CheckedOut)
-        } else {
-            Ok(())
+        if !self.exists {
+            return Err(CartError::NotFound);
         }
+        if self.checked_out {
+            return Err(CartError::CheckedOut);
+        }
+        Ok(())
     }
 
     fn line(&self, sku: &str) -> Result<&Line, CartError> {
@@ -108,7 +114,9 @@ impl Cart {
         quantity: u32,
         unit_price_cents: u64,
     ) -> Result<Vec<CartEvent>, CartError> {
-        self.open()?;
+        if self.checked_out {
+            return Err(CartError::CheckedOut);
+        }
         if sku.trim().is_empty() {
             return Err(CartError::EmptySku);
         }
@@ -171,6 +179,7 @@ impl Cart {
     }
 
     fn on_item_added(&mut self, sku: String, quantity: u32, unit_price_cents: u64) {
+        self.exists = true;
         let line = self.lines.entry(sku).or_insert(Line {
             quantity: 0,
             unit_price_cents,

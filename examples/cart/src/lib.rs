@@ -1,5 +1,8 @@
-//! The shopping cart built on `cqrs-core`: the domain, its read models, and the
-//! command-line tool and HTTP service in `main.rs`.
+//! The shopping cart built on `cqrs-core`: the domain, its read models, the
+//! application service, and the HTTP API; `main.rs` is the command-line tool.
 
+pub mod cli;
 pub mod domain;
+pub mod http;
+pub mod service;
 pub mod views;

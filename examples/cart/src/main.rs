@@ -1,58 +1,187 @@
-//! `cart`: a shopping cart you can drive from the terminal.
+//! `cart`: a shopping cart kept as events, from the terminal or over HTTP.
 
-use cart::domain::{Cart, CartCommand};
-use cart::views::{CartById, CartContents, ProductPopularity, TopProducts};
-use cqrs_core::{EventStore, InMemoryEventStore, Projection, QueryHandler, ReadAll, Repository};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use cart::cli::{self, Cli, Command};
+use cart::domain::CartCommand;
+use cart::service::{AppError, CartApp};
+use clap::Parser;
+use cqrs_core::{EventStore, StoreError};
+use cqrs_postgres::PostgresOptions;
+use cqrs_sqlite::SqliteEventStore;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let store = InMemoryEventStore::new();
-    let carts = Repository::<Cart, _>::new(store.clone());
-    carts
-        .execute(
-            "alice",
-            CartCommand::AddItem {
-                sku: "apple".into(),
-                quantity: 3,
-                unit_price_cents: 40,
-            },
-        )
-        .await?;
-    carts
-        .execute(
-            "alice",
-            CartCommand::AddItem {
-                sku: "pear".into(),
-                quantity: 1,
-                unit_price_cents: 65,
-            },
-        )
-        .await?;
-    carts
-        .execute(
-            "bob",
-            CartCommand::AddItem {
-                sku: "apple".into(),
-                quantity: 1,
-                unit_price_cents: 40,
-            },
-        )
-        .await?;
-    carts.execute("alice", CartCommand::Checkout).await?;
-
-    let mut contents = CartContents::default();
-    let mut popularity = ProductPopularity::default();
-    for recorded in store.read_all(ReadAll::from_position(1)).await? {
-        let envelope = recorded.decode()?;
-        contents.project(envelope.clone())?;
-        popularity.project(envelope)?;
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.database_url {
+        Some(url) => match PostgresOptions::new(url)
+            .schema(&cli.schema)
+            .connect()
+            .await
+        {
+            Ok(store) => run(store, &cli).await,
+            Err(error) => Err(Failure::Store(error)),
+        },
+        None => match SqliteEventStore::open(&cli.db).await {
+            Ok(store) => run(store, &cli).await,
+            Err(error) => Err(Failure::Store(error)),
+        },
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::FAILURE
+        }
     }
-    println!(
-        "{:#?}",
-        contents.query(CartById {
-            cart_id: "alice".into()
-        })
-    );
-    println!("{:#?}", popularity.query(TopProducts { limit: 3 }));
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{}", chain(.0))]
+    Store(StoreError),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("cannot serve: {0}")]
+    Serve(#[from] std::io::Error),
+    #[error("cannot print JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+async fn run<S: EventStore + Clone>(store: S, cli: &Cli) -> Result<(), Failure> {
+    let app = CartApp::new(store);
+    let json = cli.json;
+    let write = |cart_id: &str, command: CartCommand, expected: Option<u64>| {
+        let app = &app;
+        let cart_id = cart_id.to_owned();
+        let verb = match &command {
+            CartCommand::AddItem { sku, quantity, .. } => format!("added {quantity} x {sku} to"),
+            CartCommand::ChangeQuantity { sku, quantity } => format!("set {sku} to {quantity} in"),
+            CartCommand::RemoveItem { sku } => format!("removed {sku} from"),
+            CartCommand::ClearCart => "cleared".to_owned(),
+            CartCommand::Checkout => "checked out".to_owned(),
+        };
+        async move {
+            let committed = app.execute(&cart_id, command, expected).await?;
+            if json {
+                println!("{}", serde_json::to_string(&committed)?);
+            } else {
+                println!("{verb} cart {cart_id} (version {})", committed.version);
+            }
+            Ok::<(), Failure>(())
+        }
+    };
+    match &cli.command {
+        Command::Add {
+            cart_id,
+            sku,
+            quantity,
+            price,
+            expected_version,
+        } => {
+            let command = CartCommand::AddItem {
+                sku: sku.clone(),
+                quantity: *quantity,
+                unit_price_cents: *price,
+            };
+            write(cart_id, command, *expected_version).await
+        }
+        Command::SetQuantity {
+            cart_id,
+            sku,
+            quantity,
+            expected_version,
+        } => {
+            let command = CartCommand::ChangeQuantity {
+                sku: sku.clone(),
+                quantity: *quantity,
+            };
+            write(cart_id, command, *expected_version).await
+        }
+        Command::Remove {
+            cart_id,
+            sku,
+            expected_version,
+        } => {
+            write(
+                cart_id,
+                CartCommand::RemoveItem { sku: sku.clone() },
+                *expected_version,
+            )
+            .await
+        }
+        Command::Clear {
+            cart_id,
+            expected_version,
+        } => write(cart_id, CartCommand::ClearCart, *expected_version).await,
+        Command::Checkout {
+            cart_id,
+            expected_version,
+        } => write(cart_id, CartCommand::Checkout, *expected_version).await,
+        Command::Show {
+            cart_id,
+            as_of_version,
+        } => {
+            let view = match as_of_version {
+                Some(version) => app.cart_at(cart_id, *version).await?,
+                None => app.cart(cart_id).await?,
+            };
+            print(json, &view, || cli::cart_table(&view))
+        }
+        Command::History { cart_id } => {
+            let history = app.history(cart_id).await?;
+            print(json, &history, || cli::history_table(cart_id, &history))
+        }
+        Command::TopProducts { limit } => {
+            let top = app.top_products(*limit).await?;
+            print(json, &top, || cli::top_table(&top))
+        }
+        Command::Serve { addr } => serve(app, *addr).await,
+    }
+}
+
+fn print<T: serde::Serialize>(
+    json: bool,
+    value: &T,
+    table: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        print!("{}", table());
+    }
+    Ok(())
+}
+
+async fn serve<S: EventStore + Clone>(
+    app: CartApp<S>,
+    addr: std::net::SocketAddr,
+) -> Result<(), Failure> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=debug")),
+        )
+        .init();
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let shutdown = async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("shutting down: finishing requests in flight");
+        }
+    };
+    cart::http::serve(listener, Arc::new(app), shutdown).await?;
     Ok(())
 }

@@ -1,0 +1,226 @@
+//! The command line: arguments, and what is printed for people (tables) or scripts (`--json`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::service::HistoryEntry;
+use crate::views::{CartView, ProductCount};
+
+/// A shopping cart kept as events. State survives between runs in `./cart.db`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cart",
+    version,
+    after_help = "Try: cart add alice apple 3 0.40 && cart show alice"
+)]
+pub struct Cli {
+    /// The SQLite file holding the events (created if missing).
+    #[arg(long, global = true, default_value = "cart.db", value_name = "PATH")]
+    pub db: PathBuf,
+
+    /// Use PostgreSQL instead of the SQLite file.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+
+    /// The PostgreSQL schema to keep the tables in.
+    #[arg(long, global = true, default_value = "public", value_name = "NAME")]
+    pub schema: String,
+
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Put units of a product in a cart (creating the cart).
+    Add {
+        cart_id: String,
+        sku: String,
+        quantity: u32,
+        /// Unit price in currency units, such as 1.99.
+        #[arg(value_parser = parse_price)]
+        price: u64,
+        /// Refuse unless the cart is at this version.
+        #[arg(long)]
+        expected_version: Option<u64>,
+    },
+    /// Set a product's quantity (0 removes it).
+    SetQuantity {
+        cart_id: String,
+        sku: String,
+        quantity: u32,
+        #[arg(long)]
+        expected_version: Option<u64>,
+    },
+    /// Take a product out of a cart.
+    Remove {
+        cart_id: String,
+        sku: String,
+        #[arg(long)]
+        expected_version: Option<u64>,
+    },
+    /// Take every product out of a cart.
+    Clear {
+        cart_id: String,
+        #[arg(long)]
+        expected_version: Option<u64>,
+    },
+    /// Check a cart out; it no longer changes afterwards.
+    Checkout {
+        cart_id: String,
+        #[arg(long)]
+        expected_version: Option<u64>,
+    },
+    /// Show a cart's contents and total.
+    Show {
+        cart_id: String,
+        /// Show the cart as it was at this version.
+        #[arg(long)]
+        as_of_version: Option<u64>,
+    },
+    /// Show every event of a cart, with versions and times.
+    History { cart_id: String },
+    /// The products most often added, across all carts.
+    TopProducts {
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+}
+
+/// `1.99` -> 199 cents; at most two decimals.
+pub fn parse_price(text: &str) -> Result<u64, String> {
+    let invalid =
+        || format!("`{text}` is not a price: write units and at most two decimals, such as 1.99");
+    let (units, cents) = match text.split_once('.') {
+        Some((units, cents)) if !cents.is_empty() && cents.len() <= 2 => (units, cents),
+        Some(_) => return Err(invalid()),
+        None => (text, "0"),
+    };
+    if !units.chars().all(|c| c.is_ascii_digit()) || !cents.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let units: u64 = if units.is_empty() {
+        0
+    } else {
+        units.parse().map_err(|_| invalid())?
+    };
+    let mut cents: u64 = cents.parse().map_err(|_| invalid())?;
+    if text.split_once('.').is_some_and(|(_, c)| c.len() == 1) {
+        cents *= 10;
+    }
+    units
+        .checked_mul(100)
+        .and_then(|u| u.checked_add(cents))
+        .ok_or_else(invalid)
+}
+
+/// Cents as `12.34`.
+pub fn money(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+pub fn cart_table(view: &CartView) -> String {
+    let mut out = format!(
+        "cart {}  version {}{}\n",
+        view.cart_id,
+        view.version,
+        if view.checked_out {
+            "  (checked out)"
+        } else {
+            ""
+        }
+    );
+    let width = view.lines.keys().map(String::len).max().unwrap_or(3).max(3);
+    out.push_str(&format!(
+        "{:<width$}  {:>5}  {:>10}  {:>10}\n",
+        "SKU", "QTY", "UNIT", "SUBTOTAL"
+    ));
+    for (sku, line) in &view.lines {
+        let subtotal = u64::from(line.quantity) * line.unit_price_cents;
+        out.push_str(&format!(
+            "{sku:<width$}  {:>5}  {:>10}  {:>10}\n",
+            line.quantity,
+            money(line.unit_price_cents),
+            money(subtotal)
+        ));
+    }
+    out.push_str(&format!(
+        "{:<width$}  {:>5}  {:>10}  {:>10}\n",
+        "TOTAL",
+        "",
+        "",
+        money(view.total_cents)
+    ));
+    out
+}
+
+pub fn history_table(cart_id: &str, history: &[HistoryEntry]) -> String {
+    let mut out = format!("history of cart {cart_id}\n");
+    out.push_str(&format!(
+        "{:>7}  {:>8}  {:<25}  {:<22}  {}\n",
+        "VERSION", "POSITION", "RECORDED AT", "EVENT", "DATA"
+    ));
+    for entry in history {
+        out.push_str(&format!(
+            "{:>7}  {:>8}  {:<25}  {:<22}  {}\n",
+            entry.version,
+            entry.position,
+            entry.recorded_at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            entry.event,
+            entry.data
+        ));
+    }
+    out
+}
+
+pub fn top_table(products: &[ProductCount]) -> String {
+    let width = products
+        .iter()
+        .map(|p| p.sku.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let mut out = format!("{:<width$}  {:>8}  {:>11}\n", "SKU", "UNITS", "TIMES ADDED");
+    for product in products {
+        out.push_str(&format!(
+            "{:<width$}  {:>8}  {:>11}\n",
+            product.sku, product.units, product.times_added
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_price;
+
+    #[test]
+    fn prices_are_read_as_cents() {
+        assert_eq!(parse_price("1.99"), Ok(199));
+        assert_eq!(parse_price("2"), Ok(200));
+        assert_eq!(parse_price("0.5"), Ok(50));
+        assert_eq!(parse_price(".25"), Ok(25));
+        assert!(parse_price("1.999").is_err());
+        assert!(parse_price("-1").is_err());
+        assert!(parse_price("1,99").is_err());
+        assert!(parse_price("abc").is_err());
+        assert!(parse_price("1.").is_err());
+    }
+}

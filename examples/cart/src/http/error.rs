@@ -1,0 +1,97 @@
+//! Every error as JSON: a machine-readable code and a human message.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::service::AppError;
+
+/// An HTTP error response: `{"error": {"code": ..., "message": ..., ...}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    /// For conflicts: the version the client expected and the cart's version.
+    pub versions: Option<(u64, u64)>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_version: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    actual_version: Option<u64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            versions: None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(code = self.code, message = %self.message, "request failed");
+        }
+        let body = Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                expected_version: self.versions.map(|v| v.0),
+                actual_version: self.versions.map(|v| v.1),
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        use crate::domain::CartError;
+        let message = error.to_string();
+        match error {
+            AppError::UnknownCart(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "cart_not_found", message)
+            }
+            AppError::NoSuchVersion { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "version_not_found", message)
+            }
+            AppError::Conflict {
+                expected, actual, ..
+            } => ApiError {
+                versions: Some((expected, actual)),
+                ..ApiError::new(StatusCode::CONFLICT, "version_conflict", message)
+            },
+            AppError::Rejected(rejection) => {
+                let code = match rejection {
+                    CartError::NotFound => "cart_not_found",
+                    CartError::CheckedOut => "cart_checked_out",
+                    CartError::EmptyCart => "cart_empty",
+                    CartError::ZeroQuantity => "zero_quantity",
+                    CartError::EmptySku => "empty_sku",
+                    CartError::NotInCart(_) => "product_not_in_cart",
+                    CartError::PriceMismatch { .. } => "price_mismatch",
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            AppError::Internal(_) => {
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The HTTP API (axum), JSON in and out.
+//!
+//! | route | does |
+//! | --- | --- |
+//! | `POST /carts/{id}/items` | add `{"sku","quantity","unit_price_cents"}` |
+//! | `PUT /carts/{id}/items/{sku}` | set `{"quantity"}` (0 removes) |
+//! | `DELETE /carts/{id}/items/{sku}` | remove a product |
+//! | `DELETE /carts/{id}/items` | clear the cart |
+//! | `POST /carts/{id}/checkout` | check out |
+//! | `GET /carts/{id}` | contents, total, version; `?as_of_version=N` for the past |
+//! | `GET /carts/{id}/history` | every event with version and time |
+//! | `GET /products/top?limit=N` | products most often added |
+//! | `GET /health` | liveness and the log's head position |
+//!
+//! Reads carry `ETag: "<version>"`; writes honour `If-Match: "<version>"` and answer
+//! 409 when the cart moved on.
+
+mod error;
+mod extract;
+mod routes;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use cqrs_core::EventStore;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::service::CartApp;
+
+/// Bodies above this are refused with 413.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The router over an application.
+pub fn router<S: EventStore + Clone>(app: Arc<CartApp<S>>) -> Router {
+    Router::new()
+        .route("/carts/{id}", get(routes::get_cart::<S>))
+        .route("/carts/{id}/history", get(routes::history::<S>))
+        .route(
+            "/carts/{id}/items",
+            post(routes::add_item::<S>).delete(routes::clear::<S>),
+        )
+        .route(
+            "/carts/{id}/items/{sku}",
+            put(routes::change_quantity::<S>).delete(routes::remove_item::<S>),
+        )
+        .route("/carts/{id}/checkout", post(routes::checkout::<S>))
+        .route("/products/top", get(routes::top_products::<S>))
+        .route("/health", get(routes::health::<S>))
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve<S, F>(
+    listener: TcpListener,
+    app: Arc<CartApp<S>>,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    S: EventStore + Clone,
+    F: Future<Output = ()> + Send + 'static,
+{
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

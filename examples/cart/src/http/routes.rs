@@ -1,0 +1,183 @@
+//! The routes: writes go through the aggregate, reads through the read models.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cqrs_core::EventStore;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::extract::{Body, IfMatch, Query};
+use crate::domain::CartCommand;
+use crate::service::{CartApp, Committed};
+
+pub(super) type AppState<S> = Arc<CartApp<S>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AddItem {
+    sku: String,
+    quantity: u32,
+    unit_price_cents: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ChangeQuantity {
+    quantity: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CartQuery {
+    as_of_version: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TopQuery {
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    head_position: u64,
+}
+
+fn etag(version: u64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        headers.insert(header::ETAG, value);
+    }
+    headers
+}
+
+async fn command<S: EventStore + Clone>(
+    app: &CartApp<S>,
+    cart_id: &str,
+    command: CartCommand,
+    if_match: IfMatch,
+) -> Result<Response, ApiError> {
+    let committed: Committed = app.execute(cart_id, command, if_match.0).await?;
+    Ok((StatusCode::OK, etag(committed.version), Json(committed)).into_response())
+}
+
+pub(super) async fn add_item<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path(cart_id): Path<String>,
+    if_match: IfMatch,
+    Body(body): Body<AddItem>,
+) -> Result<Response, ApiError> {
+    let AddItem {
+        sku,
+        quantity,
+        unit_price_cents,
+    } = body;
+    command(
+        &app,
+        &cart_id,
+        CartCommand::AddItem {
+            sku,
+            quantity,
+            unit_price_cents,
+        },
+        if_match,
+    )
+    .await
+}
+
+pub(super) async fn change_quantity<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path((cart_id, sku)): Path<(String, String)>,
+    if_match: IfMatch,
+    Body(body): Body<ChangeQuantity>,
+) -> Result<Response, ApiError> {
+    let quantity = body.quantity;
+    command(
+        &app,
+        &cart_id,
+        CartCommand::ChangeQuantity { sku, quantity },
+        if_match,
+    )
+    .await
+}
+
+pub(super) async fn remove_item<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path((cart_id, sku)): Path<(String, String)>,
+    if_match: IfMatch,
+) -> Result<Response, ApiError> {
+    command(&app, &cart_id, CartCommand::RemoveItem { sku }, if_match).await
+}
+
+pub(super) async fn clear<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path(cart_id): Path<String>,
+    if_match: IfMatch,
+) -> Result<Response, ApiError> {
+    command(&app, &cart_id, CartCommand::ClearCart, if_match).await
+}
+
+pub(super) async fn checkout<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path(cart_id): Path<String>,
+    if_match: IfMatch,
+) -> Result<Response, ApiError> {
+    command(&app, &cart_id, CartCommand::Checkout, if_match).await
+}
+
+pub(super) async fn get_cart<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path(cart_id): Path<String>,
+    Query(query): Query<CartQuery>,
+) -> Result<Response, ApiError> {
+    let view = match query.as_of_version {
+        Some(version) => app.cart_at(&cart_id, version).await?,
+        None => app.cart(&cart_id).await?,
+    };
+    Ok((etag(view.version), Json(view)).into_response())
+}
+
+pub(super) async fn history<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Path(cart_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let history = app.history(&cart_id).await?;
+    let version = history.last().map_or(0, |e| e.version);
+    Ok((etag(version), Json(history)).into_response())
+}
+
+pub(super) async fn top_products<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+    Query(query): Query<TopQuery>,
+) -> Result<Response, ApiError> {
+    let limit = query.limit.unwrap_or(10).min(1_000);
+    Ok(Json(app.top_products(limit).await?).into_response())
+}
+
+pub(super) async fn health<S: EventStore + Clone>(
+    State(app): State<AppState<S>>,
+) -> Result<Response, ApiError> {
+    let head_position = app
+        .store()
+        .head_position()
+        .await
+        .map_err(crate::service::AppError::from)?;
+    Ok(Json(Health {
+        status: "ok",
+        head_position,
+    })
+    .into_response())
+}
+
+pub(super) async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "route_not_found",
+        "no such route; see the README for the API",
+    )
+}

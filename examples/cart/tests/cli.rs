@@ -1,0 +1,76 @@
+//! The built binary, run twice against one database file.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn cart(db: &PathBuf, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cart"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+struct TempDb(PathBuf);
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+#[test]
+fn a_second_run_sees_the_first_runs_cart() {
+    let db = TempDb(std::env::temp_dir().join(format!("cart-cli-{}.db", std::process::id())));
+    drop(TempDb(db.0.clone()));
+
+    let first = cart(&db.0, &["add", "alice", "apple", "3", "0.40"]);
+    assert!(first.status.success(), "{first:?}");
+    assert_eq!(
+        stdout(&first),
+        "added 3 x apple to cart alice (version 1)\n"
+    );
+
+    let second = cart(&db.0, &["show", "alice"]);
+    assert!(second.status.success(), "{second:?}");
+    let table = stdout(&second);
+    assert!(table.starts_with("cart alice  version 1\n"), "{table}");
+    assert!(
+        table.contains("apple      3        0.40        1.20"),
+        "{table}"
+    );
+
+    let json = cart(&db.0, &["--json", "show", "alice"]);
+    let view: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(view["total_cents"], 120);
+
+    let refused = cart(&db.0, &["checkout", "nobody"]);
+    assert!(!refused.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "error: cart `nobody` does not exist\n"
+    );
+
+    let stale = cart(
+        &db.0,
+        &[
+            "add",
+            "alice",
+            "pear",
+            "1",
+            "0.65",
+            "--expected-version",
+            "0",
+        ],
+    );
+    assert!(!stale.status.success());
+    assert!(String::from_utf8_lossy(&stale.stderr).contains("is at version 1, not 0"));
+}

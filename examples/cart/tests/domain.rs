@@ -1,0 +1,257 @@
+//! The cart's rules and read models, given/when/then.
+
+use cart::domain::{Cart, CartCommand, CartError, CartEvent, Line};
+use cart::views::{CartById, CartContents, ProductCount, ProductPopularity, TopProducts};
+use cqrs_core::QueryHandler;
+use cqrs_core::testing::{AggregateFixture, ProjectionFixture};
+
+fn added(sku: &str, quantity: u32, unit_price_cents: u64) -> CartEvent {
+    CartEvent::ItemAdded {
+        sku: sku.into(),
+        quantity,
+        unit_price_cents,
+    }
+}
+
+fn add(sku: &str, quantity: u32, unit_price_cents: u64) -> CartCommand {
+    CartCommand::AddItem {
+        sku: sku.into(),
+        quantity,
+        unit_price_cents,
+    }
+}
+
+#[test]
+fn adding_creates_the_cart_and_adds_to_a_line() {
+    AggregateFixture::<Cart>::given([])
+        .when(add("apple", 2, 40))
+        .then_expect_events([added("apple", 2, 40)]);
+    AggregateFixture::<Cart>::given([added("apple", 2, 40)])
+        .when(add("apple", 1, 40))
+        .then_expect_events([added("apple", 1, 40)]);
+}
+
+#[test]
+fn adding_refuses_zero_an_empty_sku_and_another_price() {
+    AggregateFixture::<Cart>::given([])
+        .when(add("apple", 0, 40))
+        .then_expect_error(CartError::ZeroQuantity);
+    AggregateFixture::<Cart>::given([])
+        .when(add("  ", 1, 40))
+        .then_expect_error(CartError::EmptySku);
+    AggregateFixture::<Cart>::given([added("apple", 2, 40)])
+        .when(add("apple", 1, 45))
+        .then_expect_error(CartError::PriceMismatch {
+            sku: "apple".into(),
+            in_cart: 40,
+            offered: 45,
+        });
+}
+
+#[test]
+fn changing_a_quantity() {
+    let given = || AggregateFixture::<Cart>::given([added("apple", 2, 40)]);
+    given()
+        .when(CartCommand::ChangeQuantity {
+            sku: "apple".into(),
+            quantity: 5,
+        })
+        .then_expect_events([CartEvent::QuantityChanged {
+            sku: "apple".into(),
+            quantity: 5,
+        }]);
+    given()
+        .when(CartCommand::ChangeQuantity {
+            sku: "apple".into(),
+            quantity: 0,
+        })
+        .then_expect_events([CartEvent::ItemRemoved {
+            sku: "apple".into(),
+        }]);
+    given()
+        .when(CartCommand::ChangeQuantity {
+            sku: "apple".into(),
+            quantity: 2,
+        })
+        .then_expect_events([]);
+    given()
+        .when(CartCommand::ChangeQuantity {
+            sku: "pear".into(),
+            quantity: 1,
+        })
+        .then_expect_error(CartError::NotInCart("pear".into()));
+}
+
+#[test]
+fn removing_and_clearing() {
+    AggregateFixture::<Cart>::given([added("apple", 2, 40)])
+        .when(CartCommand::RemoveItem {
+            sku: "apple".into(),
+        })
+        .then_expect_events([CartEvent::ItemRemoved {
+            sku: "apple".into(),
+        }]);
+    AggregateFixture::<Cart>::given([added("apple", 2, 40)])
+        .when(CartCommand::RemoveItem { sku: "pear".into() })
+        .then_expect_error(CartError::NotInCart("pear".into()));
+    AggregateFixture::<Cart>::given([added("apple", 2, 40)])
+        .when(CartCommand::ClearCart)
+        .then_expect_events([CartEvent::Cleared]);
+    AggregateFixture::<Cart>::given([added("apple", 2, 40), CartEvent::Cleared])
+        .when(CartCommand::ClearCart)
+        .then_expect_events([]);
+}
+
+#[test]
+fn checking_out() {
+    AggregateFixture::<Cart>::given([added("apple", 2, 40), added("pear", 1, 65)])
+        .when(CartCommand::Checkout)
+        .then_expect_events([CartEvent::CheckedOut { total_cents: 145 }]);
+    AggregateFixture::<Cart>::given([added("apple", 2, 40), CartEvent::Cleared])
+        .when(CartCommand::Checkout)
+        .then_expect_error(CartError::EmptyCart);
+    let checked_out = || {
+        AggregateFixture::<Cart>::given([
+            added("apple", 2, 40),
+            CartEvent::CheckedOut { total_cents: 80 },
+        ])
+    };
+    checked_out()
+        .when(CartCommand::Checkout)
+        .then_expect_error(CartError::CheckedOut);
+    checked_out()
+        .when(add("pear", 1, 65))
+        .then_expect_error(CartError::CheckedOut);
+    checked_out()
+        .when(CartCommand::ClearCart)
+        .then_expect_error(CartError::CheckedOut);
+}
+
+#[test]
+fn commands_other_than_adding_need_a_cart() {
+    for command in [
+        CartCommand::Checkout,
+        CartCommand::ClearCart,
+        CartCommand::RemoveItem {
+            sku: "apple".into(),
+        },
+        CartCommand::ChangeQuantity {
+            sku: "apple".into(),
+            quantity: 1,
+        },
+    ] {
+        AggregateFixture::<Cart>::given([])
+            .when(command)
+            .then_expect_error(CartError::NotFound);
+    }
+}
+
+#[test]
+fn cart_contents_follow_every_event_of_each_cart() {
+    let contents = ProjectionFixture::<CartContents>::given([])
+        .given_on(
+            "cart-alice",
+            [
+                added("apple", 2, 40),
+                added("pear", 1, 65),
+                added("apple", 1, 40),
+            ],
+        )
+        .given_on(
+            "cart-bob",
+            [
+                added("kiwi", 3, 20),
+                CartEvent::Cleared,
+                added("fig", 1, 90),
+            ],
+        )
+        .given_on(
+            "cart-alice",
+            [
+                CartEvent::QuantityChanged {
+                    sku: "apple".into(),
+                    quantity: 5,
+                },
+                CartEvent::ItemRemoved { sku: "pear".into() },
+                CartEvent::CheckedOut { total_cents: 200 },
+            ],
+        )
+        .into_state();
+    let alice = contents
+        .query(CartById {
+            cart_id: "alice".into(),
+        })
+        .unwrap();
+    assert_eq!(alice.version, 6);
+    assert!(alice.checked_out);
+    assert_eq!(alice.total_cents, 200);
+    assert_eq!(
+        alice.lines.into_iter().collect::<Vec<_>>(),
+        [(
+            "apple".to_owned(),
+            Line {
+                quantity: 5,
+                unit_price_cents: 40
+            }
+        )]
+    );
+    let bob = contents
+        .query(CartById {
+            cart_id: "bob".into(),
+        })
+        .unwrap();
+    assert_eq!((bob.version, bob.total_cents, bob.lines.len()), (3, 90, 1));
+    assert_eq!(
+        contents.query(CartById {
+            cart_id: "carol".into()
+        }),
+        None
+    );
+}
+
+#[test]
+fn product_popularity_counts_units_added_across_carts() {
+    let popularity = ProjectionFixture::<ProductPopularity>::given([])
+        .given_on(
+            "cart-a",
+            [
+                added("apple", 2, 40),
+                added("pear", 1, 65),
+                CartEvent::Cleared,
+            ],
+        )
+        .given_on(
+            "cart-b",
+            [
+                added("apple", 1, 40),
+                CartEvent::ItemRemoved {
+                    sku: "apple".into(),
+                },
+            ],
+        )
+        .given_on(
+            "cart-c",
+            [
+                added("pear", 3, 65),
+                CartEvent::CheckedOut { total_cents: 195 },
+            ],
+        )
+        .into_state();
+    let top = popularity.query(TopProducts { limit: 10 });
+    assert_eq!(
+        top,
+        [
+            ProductCount {
+                sku: "pear".into(),
+                units: 4,
+                times_added: 2
+            },
+            ProductCount {
+                sku: "apple".into(),
+                units: 3,
+                times_added: 2
+            },
+        ]
+    );
+    assert_eq!(popularity.query(TopProducts { limit: 1 }).len(), 1);
+}

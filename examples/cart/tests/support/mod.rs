@@ -1,0 +1,133 @@
+//! A real server on a free loopback port, and stores to run it on.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cart::service::CartApp;
+use cqrs_core::EventStore;
+use cqrs_postgres::{PostgresEventStore, PostgresOptions};
+use cqrs_sqlite::SqliteEventStore;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The HTTP server, running until dropped or stopped.
+pub(crate) struct Server {
+    pub(crate) base: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    pub(crate) async fn start<S: EventStore + Clone>(store: S) -> Server {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(cart::http::serve(
+            listener,
+            Arc::new(CartApp::new(store)),
+            shutdown,
+        ));
+        Server {
+            base,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops gracefully and waits until the server has finished.
+    pub(crate) async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// Where a test's events live, so a restarted server can find them again.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+impl Backend {
+    pub(crate) fn sqlite(test: &str) -> Option<Backend> {
+        let path = std::env::temp_dir().join(format!("cart-http-{test}-{}.db", std::process::id()));
+        remove_sqlite(&path);
+        Some(Backend::Sqlite(path))
+    }
+
+    pub(crate) fn postgres(test: &str) -> Option<Backend> {
+        let Ok(url) = std::env::var("DATABASE_URL") else {
+            if std::env::var("CQRS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!(
+                    "CQRS_REQUIRE_POSTGRES=1 but DATABASE_URL is not set: `{test}` cannot run on PostgreSQL"
+                );
+            }
+            eprintln!("skipped `{test}` on PostgreSQL: set DATABASE_URL to run it");
+            return None;
+        };
+        Some(Backend::Postgres {
+            url,
+            schema: format!("cart_test_{}", uuid::Uuid::new_v4().simple()),
+        })
+    }
+
+    pub(crate) async fn sqlite_store(&self) -> SqliteEventStore {
+        match self {
+            Backend::Sqlite(path) => SqliteEventStore::open(path).await.unwrap(),
+            Backend::Postgres { .. } => unreachable!("not a SQLite backend"),
+        }
+    }
+
+    pub(crate) async fn postgres_store(&self) -> PostgresEventStore {
+        match self {
+            Backend::Postgres { url, schema } => PostgresOptions::new(url)
+                .schema(schema)
+                .connect()
+                .await
+                .unwrap(),
+            Backend::Sqlite(_) => unreachable!("not a PostgreSQL backend"),
+        }
+    }
+
+    /// Starts a server on this backend.
+    pub(crate) async fn serve(&self) -> Server {
+        match self {
+            Backend::Sqlite(_) => Server::start(self.sqlite_store().await).await,
+            Backend::Postgres { .. } => Server::start(self.postgres_store().await).await,
+        }
+    }
+
+    pub(crate) async fn cleanup(&self) {
+        match self {
+            Backend::Sqlite(path) => remove_sqlite(path),
+            Backend::Postgres { schema, .. } => {
+                let store = self.postgres_store().await;
+                let _ = sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                    .execute(store.pool())
+                    .await;
+                store.pool().close().await;
+            }
+        }
+    }
+}
+
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
