@@ -58,6 +58,7 @@
 //! with an error naming the stream, and nothing is appended.
 
 mod error;
+mod follow;
 mod migrate;
 mod row;
 mod store;

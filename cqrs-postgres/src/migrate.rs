@@ -6,11 +6,18 @@ use sqlx::PgPool;
 use crate::error::backend;
 
 /// Every migration this code knows, in order: (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "create the event log",
-    include_str!("../migrations/0001_create_event_log.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "create the event log",
+        include_str!("../migrations/0001_create_event_log.sql"),
+    ),
+    (
+        2,
+        "create the views table",
+        include_str!("../migrations/0002_create_views.sql"),
+    ),
+];
 
 /// Serialises migrations between processes starting at the same time.
 const MIGRATION_LOCK: i64 = 0x6371_7273_6d69_6772; // "cqrsmigr"

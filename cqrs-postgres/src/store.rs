@@ -2,19 +2,21 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cqrs_core::{
-    AppendResult, CheckpointStore, EventStore, ExpectedVersion, NewEvent, ReadAll, RecordedEvent,
-    Snapshot, SnapshotStore, StoreError,
+    AppendResult, CheckpointStore, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll,
+    RecordedEvent, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
+use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::error::{append_failed, backend, is_duplicate_event_id};
-use crate::{migrate, row, url};
+use crate::{follow, migrate, row, url};
 
 /// The event store for servers and for several application nodes sharing one database.
 ///
@@ -33,6 +35,9 @@ struct Inner {
     schema: String,
     channel: String,
     url: String,
+    /// The newest head position heard of through `LISTEN`.
+    head: watch::Sender<u64>,
+    listening: AtomicBool,
 }
 
 impl std::fmt::Debug for PostgresEventStore {
@@ -122,6 +127,8 @@ impl PostgresOptions {
                 schema: self.schema,
                 channel,
                 url: redacted,
+                head: watch::channel(0).0,
+                listening: AtomicBool::new(false),
             }),
         })
     }
@@ -467,5 +474,65 @@ impl CheckpointStore for PostgresEventStore {
         .await
         .map_err(|e| backend(format!("save the checkpoint of `{name}`"), e))?;
         Ok(())
+    }
+}
+
+impl ViewStore for PostgresEventStore {
+    async fn load_view(&self, name: &str) -> Result<Option<StoredView>, StoreError> {
+        let row: Option<(i64, serde_json::Value)> =
+            sqlx::query_as("SELECT position, state FROM cqrs_views WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("load view `{name}`"), e))?;
+        Ok(row.map(|(position, state)| StoredView {
+            position: position as u64,
+            state,
+        }))
+    }
+
+    async fn save_view(&self, name: &str, view: StoredView) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_views (name, position, state) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE
+             SET position = EXCLUDED.position, state = EXCLUDED.state, updated_at = now()",
+        )
+        .bind(name)
+        .bind(view.position as i64)
+        .bind(&view.state)
+        .execute(&self.inner.pool)
+        .await
+        .map_err(|e| {
+            backend(
+                format!("save view `{name}` at position {}", view.position),
+                e,
+            )
+        })?;
+        Ok(())
+    }
+
+    async fn delete_view(&self, name: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM cqrs_views WHERE name = $1")
+            .bind(name)
+            .execute(&self.inner.pool)
+            .await
+            .map_err(|e| backend(format!("delete view `{name}`"), e))?;
+        Ok(())
+    }
+}
+
+/// Woken by `LISTEN/NOTIFY` when any node's append commits; `timeout` is the polling
+/// fallback for a missed notification.
+impl LogFollower for PostgresEventStore {
+    async fn wait_past(&self, position: u64, timeout: Duration) {
+        if !self.inner.listening.swap(true, Ordering::SeqCst) {
+            tokio::spawn(follow::listen(
+                self.inner.pool.clone(),
+                self.inner.channel.clone(),
+                self.inner.head.clone(),
+                Arc::downgrade(&self.inner),
+            ));
+        }
+        cqrs_core::wait_past_head(self.inner.head.subscribe(), position, timeout).await;
     }
 }

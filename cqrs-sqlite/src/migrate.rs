@@ -7,11 +7,18 @@ use sqlx::SqlitePool;
 use crate::error::backend;
 
 /// Every migration this code knows, in order: (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "create the event log",
-    include_str!("../migrations/0001_create_event_log.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "create the event log",
+        include_str!("../migrations/0001_create_event_log.sql"),
+    ),
+    (
+        2,
+        "create the views table",
+        include_str!("../migrations/0002_create_views.sql"),
+    ),
+];
 
 /// Applies the migrations the database lacks, each in its own transaction, holding
 /// SQLite's write lock so two processes opening the same file cannot both migrate.

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use cqrs_core::{
-    AppendResult, CheckpointStore, EventStore, ExpectedVersion, NewEvent, ReadAll, RecordedEvent,
-    Snapshot, SnapshotStore, StoreError,
+    AppendResult, CheckpointStore, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll,
+    RecordedEvent, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
@@ -483,5 +483,60 @@ impl CheckpointStore for SqliteEventStore {
         .await
         .map_err(|e| backend(format!("save the checkpoint of `{name}`"), e))?;
         Ok(())
+    }
+}
+
+impl ViewStore for SqliteEventStore {
+    async fn load_view(&self, name: &str) -> Result<Option<StoredView>, StoreError> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT position, state FROM cqrs_views WHERE name = ?1")
+                .bind(name)
+                .fetch_optional(&self.inner.pool)
+                .await
+                .map_err(|e| backend(format!("load view `{name}`"), e))?;
+        row.map(|(position, state)| {
+            let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+                position: position as u64,
+                reason: format!("view `{name}`: {e}"),
+            })?;
+            Ok(StoredView {
+                position: position as u64,
+                state,
+            })
+        })
+        .transpose()
+    }
+
+    async fn save_view(&self, name: &str, view: StoredView) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_views (name, position, state, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE
+             SET position = excluded.position, state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(view.position as i64)
+        .bind(view.state.to_string())
+        .bind(Utc::now())
+        .execute(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("save view `{name}` at position {}", view.position), e))?;
+        Ok(())
+    }
+
+    async fn delete_view(&self, name: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM cqrs_views WHERE name = ?1")
+            .bind(name)
+            .execute(&self.inner.pool)
+            .await
+            .map_err(|e| backend(format!("delete view `{name}`"), e))?;
+        Ok(())
+    }
+}
+
+/// Appends from this process wake followers at once; appends from other processes
+/// writing the same file are found when `timeout` runs out (the polling fallback).
+impl LogFollower for SqliteEventStore {
+    async fn wait_past(&self, position: u64, timeout: Duration) {
+        cqrs_core::wait_past_head(self.watch_head(), position, timeout).await;
     }
 }

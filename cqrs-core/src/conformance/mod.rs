@@ -31,12 +31,18 @@ pub use side_stores::*;
 
 use crate::envelope::NewEvent;
 use crate::metadata::Metadata;
-use crate::store::{CheckpointStore, EventStore, SnapshotStore};
+use crate::store::{CheckpointStore, EventStore, LogFollower, SnapshotStore, ViewStore};
 
-/// What the suite needs from a store: the three store traits, shareable between tasks.
-pub trait ConformingStore: EventStore + SnapshotStore + CheckpointStore + Clone {}
+/// What the suite needs from a store: every store trait, shareable between tasks.
+pub trait ConformingStore:
+    EventStore + SnapshotStore + CheckpointStore + ViewStore + LogFollower + Clone
+{
+}
 
-impl<S: EventStore + SnapshotStore + CheckpointStore + Clone> ConformingStore for S {}
+impl<S> ConformingStore for S where
+    S: EventStore + SnapshotStore + CheckpointStore + ViewStore + LogFollower + Clone
+{
+}
 
 /// Runs one check on a fresh store in a multi-threaded runtime, then tears it down,
 /// also when the check fails. A factory that returns `None` skips the check (it
@@ -129,7 +135,9 @@ macro_rules! event_store_conformance {
             hostile_stream_ids_are_stored_verbatim,
             hundred_thousand_events_read_back_in_order,
             snapshots_save_load_replace,
-            checkpoints_save_load_replace
+            checkpoints_save_load_replace,
+            views_save_load_replace,
+            followers_wake_when_events_commit
         );
     };
     (@tests $factory:path, $teardown:path; $($check:ident),* $(,)?) => {

@@ -2,7 +2,10 @@ use serde_json::json;
 
 use super::ConformingStore;
 use super::append::must;
-use crate::store::Snapshot;
+use std::time::{Duration, Instant};
+
+use crate::store::{Snapshot, StoredView};
+use crate::version::ExpectedVersion;
 
 /// The latest snapshot per stream is kept; a new one replaces it.
 pub async fn snapshots_save_load_replace<S: ConformingStore>(store: &S) {
@@ -33,4 +36,70 @@ pub async fn checkpoints_save_load_replace<S: ConformingStore>(store: &S) {
     must(store.save_checkpoint("top_products", 99).await);
     assert_eq!(must(store.load_checkpoint("top_products").await), 99);
     assert_eq!(must(store.load_checkpoint("other").await), 7);
+}
+
+/// A view and its position are saved and replaced together, and can be deleted.
+pub async fn views_save_load_replace<S: ConformingStore>(store: &S) {
+    assert_eq!(must(store.load_view("top").await), None);
+    let first = StoredView {
+        position: 10,
+        state: json!({ "apple": 3, "note": "ünïcødé" }),
+    };
+    must(store.save_view("top", first.clone()).await);
+    assert_eq!(must(store.load_view("top").await), Some(first));
+    let second = StoredView {
+        position: 25,
+        state: json!({ "apple": 4 }),
+    };
+    must(store.save_view("top", second.clone()).await);
+    must(
+        store
+            .save_view(
+                "other",
+                StoredView {
+                    position: 1,
+                    state: json!([]),
+                },
+            )
+            .await,
+    );
+    assert_eq!(must(store.load_view("top").await), Some(second));
+    must(store.delete_view("top").await);
+    assert_eq!(must(store.load_view("top").await), None);
+    assert!(must(store.load_view("other").await).is_some());
+}
+
+/// A follower waiting past the head wakes when an append commits, well before its
+/// timeout; with nothing new it returns at the timeout.
+pub async fn followers_wake_when_events_commit<S: ConformingStore>(store: &S) {
+    let started = Instant::now();
+    store.wait_past(0, Duration::from_millis(200)).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "returned before its timeout with nothing new"
+    );
+
+    let waiter = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let started = Instant::now();
+            store.wait_past(0, Duration::from_secs(20)).await;
+            started.elapsed()
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    must(
+        store
+            .append(
+                "s",
+                ExpectedVersion::NoStream,
+                super::numbered_events("N", 0, 1),
+            )
+            .await,
+    );
+    let waited = waiter.await.unwrap_or_default();
+    assert!(
+        waited < Duration::from_secs(5),
+        "the follower slept {waited:?} after an append"
+    );
 }

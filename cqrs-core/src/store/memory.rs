@@ -6,7 +6,8 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::{
-    AppendResult, CheckpointStore, EventStore, ReadAll, Snapshot, SnapshotStore, StoreError,
+    AppendResult, CheckpointStore, EventStore, LogFollower, ReadAll, Snapshot, SnapshotStore,
+    StoreError, StoredView, ViewStore,
 };
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::version::ExpectedVersion;
@@ -53,6 +54,7 @@ struct State {
     ids: HashMap<Uuid, u64>,
     snapshots: HashMap<String, Snapshot>,
     checkpoints: HashMap<String, u64>,
+    views: HashMap<String, StoredView>,
 }
 
 impl Default for InMemoryEventStore {
@@ -291,5 +293,27 @@ impl CheckpointStore for InMemoryEventStore {
     async fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
         self.write().checkpoints.insert(name.to_owned(), position);
         Ok(())
+    }
+}
+
+impl ViewStore for InMemoryEventStore {
+    async fn load_view(&self, name: &str) -> Result<Option<StoredView>, StoreError> {
+        Ok(self.read().views.get(name).cloned())
+    }
+
+    async fn save_view(&self, name: &str, view: StoredView) -> Result<(), StoreError> {
+        self.write().views.insert(name.to_owned(), view);
+        Ok(())
+    }
+
+    async fn delete_view(&self, name: &str) -> Result<(), StoreError> {
+        self.write().views.remove(name);
+        Ok(())
+    }
+}
+
+impl LogFollower for InMemoryEventStore {
+    async fn wait_past(&self, position: u64, timeout: std::time::Duration) {
+        super::wait_past_head(self.watch_head(), position, timeout).await;
     }
 }

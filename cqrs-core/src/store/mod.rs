@@ -8,6 +8,15 @@ use std::future::Future;
 pub use error::StoreError;
 pub use memory::InMemoryEventStore;
 
+/// Waits on a head-position channel, for stores that publish appends in process.
+pub async fn wait_past_head(
+    mut head: tokio::sync::watch::Receiver<u64>,
+    position: u64,
+    timeout: std::time::Duration,
+) {
+    let _ = tokio::time::timeout(timeout, head.wait_for(|h| *h > position)).await;
+}
+
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::version::ExpectedVersion;
 
@@ -146,6 +155,47 @@ pub trait SnapshotStore: Send + Sync + 'static {
         &self,
         stream_id: &str,
     ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send;
+}
+
+/// A read model kept as one document with the position it reflects, saved in one
+/// write: the view and its checkpoint can never disagree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredView {
+    /// The last position the view reflects.
+    pub position: u64,
+    /// The serialized read model.
+    pub state: serde_json::Value,
+}
+
+/// Keeps read models as documents beside the events, each with its checkpoint.
+pub trait ViewStore: Send + Sync + 'static {
+    /// The named view and its position, if it was ever saved.
+    fn load_view(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<StoredView>, StoreError>> + Send;
+
+    /// Replaces the named view and its position in one atomic write.
+    fn save_view(
+        &self,
+        name: &str,
+        view: StoredView,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Forgets the named view (a rebuild starts from nothing).
+    fn delete_view(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Wakes followers of the global log when new events commit.
+pub trait LogFollower: Send + Sync + 'static {
+    /// Returns when the head moves past `position`, or after `timeout`, whichever is
+    /// first. A store that cannot be told about every append (another process wrote
+    /// it) relies on the timeout as a polling fallback.
+    fn wait_past(
+        &self,
+        position: u64,
+        timeout: std::time::Duration,
+    ) -> impl Future<Output = ()> + Send;
 }
 
 /// Keeps how far each projection has read the global log.

@@ -1,0 +1,260 @@
+//! Where a projection's events go: the read model and its checkpoint.
+
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::ProjectionError;
+use crate::envelope::RecordedEvent;
+use crate::projection::Projection;
+use crate::store::{StoreError, StoredView, ViewStore};
+
+/// A read model that a [`ProjectionRunner`](super::ProjectionRunner) feeds from the log.
+///
+/// `apply` must record the checkpoint with the batch: either both take effect or
+/// neither, or the docs of the implementation must say the delivery is at-least-once.
+pub trait CatchUpTarget: Send + 'static {
+    /// The projection's stable name.
+    fn name(&self) -> &str;
+
+    /// The persisted event names to read (the projection's handled events); `None` for all.
+    fn event_names(&self) -> Option<Vec<String>>;
+
+    /// The last position the read model reflects.
+    fn checkpoint(&mut self) -> impl Future<Output = Result<u64, ProjectionError>> + Send;
+
+    /// Handles `events` (in position order) and records `up_to` as the checkpoint. On
+    /// error, the checkpoint names the last event whose effect was kept.
+    fn apply(
+        &mut self,
+        events: Vec<RecordedEvent>,
+        up_to: u64,
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+
+    /// Empties the read model and its checkpoint.
+    fn reset(&mut self) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+}
+
+/// A shared handle on a read model that a runner keeps up to date.
+pub type SharedView<P> = Arc<RwLock<P>>;
+
+/// Reads the shared read model.
+pub fn read_view<P, R>(view: &SharedView<P>, read: impl FnOnce(&P) -> R) -> R {
+    read(&view.read().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Applies recorded events to a projection, stopping at the first failure, which
+/// names the event.
+fn project_all<P: Projection>(
+    projection: &mut P,
+    events: Vec<RecordedEvent>,
+) -> Result<(), ProjectionError> {
+    for recorded in events {
+        if !P::handles(&recorded.header.event_name) {
+            continue;
+        }
+        let envelope = recorded
+            .decode::<P::Event>()
+            .map_err(ProjectionError::Decode)?;
+        let header = envelope.header.clone();
+        projection
+            .project(envelope)
+            .map_err(|source| ProjectionError::Handler {
+                projection: P::NAME.to_owned(),
+                position: header.position,
+                stream_id: header.stream_id,
+                event_name: header.event_name,
+                source,
+            })?;
+    }
+    Ok(())
+}
+
+/// A read model held in process memory; its checkpoint too, so it is rebuilt from
+/// the start of the log whenever the process starts. Each event's effect is applied
+/// exactly once per process.
+#[derive(Debug)]
+pub struct MemoryTarget<P> {
+    view: SharedView<P>,
+    checkpoint: u64,
+}
+
+impl<P: Projection + Default> MemoryTarget<P> {
+    /// An empty read model.
+    pub fn new() -> Self {
+        MemoryTarget {
+            view: Arc::default(),
+            checkpoint: 0,
+        }
+    }
+
+    /// A handle for queries, valid while the runner updates the read model.
+    pub fn view(&self) -> SharedView<P> {
+        self.view.clone()
+    }
+}
+
+impl<P: Projection + Default> Default for MemoryTarget<P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<P: Projection + Default> CatchUpTarget for MemoryTarget<P> {
+    fn name(&self) -> &str {
+        P::NAME
+    }
+
+    fn event_names(&self) -> Option<Vec<String>> {
+        Some(P::HANDLED_EVENTS.iter().map(|n| (*n).to_owned()).collect())
+    }
+
+    async fn checkpoint(&mut self) -> Result<u64, ProjectionError> {
+        Ok(self.checkpoint)
+    }
+
+    async fn apply(
+        &mut self,
+        events: Vec<RecordedEvent>,
+        up_to: u64,
+    ) -> Result<(), ProjectionError> {
+        let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
+        for recorded in events {
+            let position = recorded.header.position;
+            project_all(&mut *view, vec![recorded])?;
+            self.checkpoint = position;
+        }
+        self.checkpoint = self.checkpoint.max(up_to);
+        Ok(())
+    }
+
+    async fn reset(&mut self) -> Result<(), ProjectionError> {
+        *self.view.write().unwrap_or_else(PoisonError::into_inner) = P::default();
+        self.checkpoint = 0;
+        Ok(())
+    }
+}
+
+/// A read model kept as one document in the store's database, saved together with
+/// its checkpoint in one write after every batch: each event's effect is kept
+/// exactly once, across restarts and crashes. Suits small read models (a ranking, a
+/// counter); the whole document is written per batch.
+pub struct DocumentTarget<P, S> {
+    store: S,
+    name: String,
+    view: SharedView<P>,
+    checkpoint: Option<u64>,
+}
+
+impl<P, S> DocumentTarget<P, S>
+where
+    P: Projection + Default + Clone + Serialize + DeserializeOwned,
+    S: ViewStore,
+{
+    /// The read model saved under the projection's name.
+    pub fn new(store: S) -> Self {
+        Self::named(store, P::NAME)
+    }
+
+    /// The read model saved under another name: a new version built beside the old.
+    pub fn named(store: S, name: &str) -> Self {
+        DocumentTarget {
+            store,
+            name: name.to_owned(),
+            view: Arc::default(),
+            checkpoint: None,
+        }
+    }
+
+    /// A handle for queries, valid while the runner updates the read model.
+    pub fn view(&self) -> SharedView<P> {
+        self.view.clone()
+    }
+
+    async fn load(&mut self) -> Result<u64, ProjectionError> {
+        let (state, position) = match self
+            .store
+            .load_view(&self.name)
+            .await
+            .map_err(ProjectionError::Store)?
+        {
+            Some(stored) => {
+                let state = serde_json::from_value::<P>(stored.state).map_err(|e| {
+                    ProjectionError::Store(StoreError::Corrupt {
+                        position: stored.position,
+                        reason: format!("view `{}` does not decode: {e}", self.name),
+                    })
+                })?;
+                (state, stored.position)
+            }
+            None => (P::default(), 0),
+        };
+        *self.view.write().unwrap_or_else(PoisonError::into_inner) = state;
+        self.checkpoint = Some(position);
+        Ok(position)
+    }
+}
+
+impl<P, S> CatchUpTarget for DocumentTarget<P, S>
+where
+    P: Projection + Default + Clone + Serialize + DeserializeOwned,
+    S: ViewStore,
+{
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn event_names(&self) -> Option<Vec<String>> {
+        Some(P::HANDLED_EVENTS.iter().map(|n| (*n).to_owned()).collect())
+    }
+
+    async fn checkpoint(&mut self) -> Result<u64, ProjectionError> {
+        match self.checkpoint {
+            Some(position) => Ok(position),
+            None => self.load().await,
+        }
+    }
+
+    async fn apply(
+        &mut self,
+        events: Vec<RecordedEvent>,
+        up_to: u64,
+    ) -> Result<(), ProjectionError> {
+        let mut next = self
+            .view
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        project_all(&mut next, events)?;
+        let state = serde_json::to_value(&next).map_err(|e| {
+            ProjectionError::Store(StoreError::backend(
+                format!("serialize view `{}`", self.name),
+                e,
+            ))
+        })?;
+        let stored = StoredView {
+            position: up_to,
+            state,
+        };
+        if let Err(error) = self.store.save_view(&self.name, stored).await {
+            // The save may or may not have landed: read the truth back next time.
+            self.checkpoint = None;
+            return Err(ProjectionError::Store(error));
+        }
+        *self.view.write().unwrap_or_else(PoisonError::into_inner) = next;
+        self.checkpoint = Some(up_to);
+        Ok(())
+    }
+
+    async fn reset(&mut self) -> Result<(), ProjectionError> {
+        self.store
+            .delete_view(&self.name)
+            .await
+            .map_err(ProjectionError::Store)?;
+        *self.view.write().unwrap_or_else(PoisonError::into_inner) = P::default();
+        self.checkpoint = Some(0);
+        Ok(())
+    }
+}

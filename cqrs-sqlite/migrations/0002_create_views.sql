@@ -1,0 +1,8 @@
+-- Read models kept as one document each, with the position they reflect, written
+-- together so a view and its checkpoint never disagree.
+CREATE TABLE cqrs_views (
+    name       TEXT    PRIMARY KEY,
+    position   INTEGER NOT NULL,
+    state      TEXT    NOT NULL,
+    updated_at TEXT    NOT NULL
+) WITHOUT ROWID;
