@@ -115,8 +115,8 @@ pub use projection::{HandlerError, HandlerOutcome, Projection, ProjectionHandler
 pub use query::{Query, QueryHandler};
 pub use repository::{CommandError, ExecuteOptions, Loaded, Repository};
 pub use store::{
-    AppendResult, CheckpointStore, EventStore, InMemoryEventStore, LogFollower, ReadAll, Snapshot,
-    SnapshotStore, StoreError, StoredView, ViewStore, wait_past_head,
+    AppendResult, CheckpointStore, EventStore, InMemoryEventStore, LogFollower, MemoryLease,
+    ReadAll, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore, wait_past_head,
 };
 pub use version::ExpectedVersion;
 

@@ -59,9 +59,11 @@
 
 mod error;
 mod follow;
+mod lease;
 mod migrate;
 mod row;
 mod store;
 mod url;
 
+pub use lease::PgLease;
 pub use store::{PostgresEventStore, PostgresOptions};

@@ -495,7 +495,8 @@ impl ViewStore for PostgresEventStore {
         sqlx::query(
             "INSERT INTO cqrs_views (name, position, state) VALUES ($1, $2, $3)
              ON CONFLICT (name) DO UPDATE
-             SET position = EXCLUDED.position, state = EXCLUDED.state, updated_at = now()",
+             SET position = EXCLUDED.position, state = EXCLUDED.state, updated_at = now()
+             WHERE EXCLUDED.position >= cqrs_views.position",
         )
         .bind(name)
         .bind(view.position as i64)

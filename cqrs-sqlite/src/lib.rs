@@ -24,8 +24,10 @@
 //! Tables are prefixed `cqrs_`, so read models can live in the same file.
 
 mod error;
+mod lease;
 mod migrate;
 mod row;
 mod store;
 
+pub use lease::FileLease;
 pub use store::SqliteEventStore;

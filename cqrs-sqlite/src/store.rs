@@ -511,7 +511,8 @@ impl ViewStore for SqliteEventStore {
         sqlx::query(
             "INSERT INTO cqrs_views (name, position, state, updated_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (name) DO UPDATE
-             SET position = excluded.position, state = excluded.state, updated_at = excluded.updated_at",
+             SET position = excluded.position, state = excluded.state, updated_at = excluded.updated_at
+             WHERE excluded.position >= cqrs_views.position",
         )
         .bind(name)
         .bind(view.position as i64)

@@ -63,7 +63,17 @@ pub async fn views_save_load_replace<S: ConformingStore>(store: &S) {
             )
             .await,
     );
-    assert_eq!(must(store.load_view("top").await), Some(second));
+    assert_eq!(must(store.load_view("top").await), Some(second.clone()));
+    let stale = StoredView {
+        position: 20,
+        state: json!({ "apple": 1 }),
+    };
+    must(store.save_view("top", stale).await);
+    assert_eq!(
+        must(store.load_view("top").await),
+        Some(second),
+        "a view never moves back"
+    );
     must(store.delete_view("top").await);
     assert_eq!(must(store.load_view("top").await), None);
     assert!(must(store.load_view("other").await).is_some());

@@ -28,17 +28,19 @@
 //! # }).unwrap();
 //! ```
 
+mod lease;
 mod status;
 mod target;
 
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use tokio::sync::watch;
 
+pub use lease::Leases;
 pub use status::{ProjectionStatus, RunState};
 pub use target::{CatchUpTarget, DocumentTarget, MemoryTarget, SharedView, read_view};
 
@@ -173,6 +175,11 @@ where
         &self.target
     }
 
+    /// Marks the runner as waiting for another worker's lease.
+    pub fn standby(&self) {
+        self.set_state(RunState::Standby);
+    }
+
     fn set_state(&self, state: RunState) {
         self.status.send_modify(|s| {
             s.state = state;
@@ -285,18 +292,6 @@ where
             .min_backoff
             .saturating_mul(factor)
             .min(self.options.max_backoff)
-    }
-
-    /// Waits until the checkpoint reaches `position` (for reading your own writes), or `timeout`.
-    pub async fn wait_for(
-        status: &mut watch::Receiver<ProjectionStatus>,
-        position: u64,
-        timeout: Duration,
-    ) -> bool {
-        let started = Instant::now();
-        let reached =
-            tokio::time::timeout(timeout, status.wait_for(|s| s.checkpoint >= position)).await;
-        matches!(reached, Ok(Ok(_))) && started.elapsed() <= timeout
     }
 }
 

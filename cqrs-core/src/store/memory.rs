@@ -42,6 +42,7 @@ use crate::version::ExpectedVersion;
 pub struct InMemoryEventStore {
     state: Arc<RwLock<State>>,
     head: Arc<watch::Sender<u64>>,
+    leases: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 #[derive(Default)]
@@ -77,6 +78,7 @@ impl InMemoryEventStore {
         InMemoryEventStore {
             state: Arc::default(),
             head: Arc::new(watch::channel(0).0),
+            leases: Arc::default(),
         }
     }
 
@@ -302,7 +304,14 @@ impl ViewStore for InMemoryEventStore {
     }
 
     async fn save_view(&self, name: &str, view: StoredView) -> Result<(), StoreError> {
-        self.write().views.insert(name.to_owned(), view);
+        let mut state = self.write();
+        let stored = state
+            .views
+            .entry(name.to_owned())
+            .or_insert_with(|| view.clone());
+        if view.position >= stored.position {
+            *stored = view;
+        }
         Ok(())
     }
 
@@ -315,5 +324,44 @@ impl ViewStore for InMemoryEventStore {
 impl LogFollower for InMemoryEventStore {
     async fn wait_past(&self, position: u64, timeout: std::time::Duration) {
         super::wait_past_head(self.watch_head(), position, timeout).await;
+    }
+}
+
+/// A lease on a projection within this process.
+#[derive(Debug)]
+pub struct MemoryLease {
+    name: String,
+    leases: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl Drop for MemoryLease {
+    fn drop(&mut self) {
+        self.leases
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.name);
+    }
+}
+
+impl crate::runner::Leases for InMemoryEventStore {
+    type Lease = MemoryLease;
+
+    async fn try_lease(&self, name: &str) -> Result<Option<MemoryLease>, StoreError> {
+        let mut leases = self.leases.lock().unwrap_or_else(PoisonError::into_inner);
+        if !leases.insert(name.to_owned()) {
+            return Ok(None);
+        }
+        Ok(Some(MemoryLease {
+            name: name.to_owned(),
+            leases: self.leases.clone(),
+        }))
+    }
+
+    async fn lost(_: &mut MemoryLease, _: std::time::Duration) {
+        std::future::pending::<()>().await
+    }
+
+    async fn release(lease: MemoryLease) {
+        drop(lease);
     }
 }

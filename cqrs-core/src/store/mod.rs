@@ -6,7 +6,7 @@ mod memory;
 use std::future::Future;
 
 pub use error::StoreError;
-pub use memory::InMemoryEventStore;
+pub use memory::{InMemoryEventStore, MemoryLease};
 
 /// Waits on a head-position channel, for stores that publish appends in process.
 pub async fn wait_past_head(
@@ -175,7 +175,8 @@ pub trait ViewStore: Send + Sync + 'static {
         name: &str,
     ) -> impl Future<Output = Result<Option<StoredView>, StoreError>> + Send;
 
-    /// Replaces the named view and its position in one atomic write.
+    /// Replaces the named view and its position in one atomic write, unless the
+    /// stored view is at a later position (a slower writer never moves a view back).
     fn save_view(
         &self,
         name: &str,
