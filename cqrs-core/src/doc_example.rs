@@ -50,7 +50,7 @@ impl Cart {
     }
 }
 
-#[derive(Debug, Default, PartialEq, crate::Projection)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize, crate::Projection)]
 #[projection(event = CartEvent, handles(ItemAdded))]
 pub struct ItemCount {
     pub items: u32,

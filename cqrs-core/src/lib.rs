@@ -89,6 +89,7 @@ mod aggregate;
 mod command;
 mod envelope;
 mod event;
+pub mod inline;
 mod metadata;
 mod projection;
 mod query;

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "create the views table",
         include_str!("../migrations/0002_create_views.sql"),
     ),
+    (
+        3,
+        "create the inline documents table",
+        include_str!("../migrations/0003_create_documents.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes starting at the same time.

@@ -15,6 +15,9 @@ use sqlx::{Executor, PgPool};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use cqrs_core::inline::{DocumentStore, InlineRegistry, InlineView, InlineViews, StoredDocument};
+
+use crate::boxed;
 use crate::error::{append_failed, backend, is_duplicate_event_id};
 use crate::{follow, migrate, row, url};
 
@@ -38,6 +41,7 @@ struct Inner {
     /// The newest head position heard of through `LISTEN`.
     head: watch::Sender<u64>,
     listening: AtomicBool,
+    inline: InlineRegistry,
 }
 
 impl std::fmt::Debug for PostgresEventStore {
@@ -129,6 +133,7 @@ impl PostgresOptions {
                 url: redacted,
                 head: watch::channel(0).0,
                 listening: AtomicBool::new(false),
+                inline: InlineRegistry::default(),
             }),
         })
     }
@@ -296,7 +301,7 @@ impl EventStore for PostgresEventStore {
             ExpectedVersion::Exact(version) => version as i64,
             _ => 0,
         };
-        let inserted: Result<Vec<(i64, i64, DateTime<Utc>)>, sqlx::Error> = sqlx::query_as(&sql)
+        let query = sqlx::query_as::<_, (i64, i64, DateTime<Utc>)>(&sql)
             .bind(stream_id)
             .bind(&ids)
             .bind(&names)
@@ -304,9 +309,32 @@ impl EventStore for PostgresEventStore {
             .bind(&payloads)
             .bind(&metadata)
             .bind(count)
-            .bind(exact)
-            .fetch_all(&self.inner.pool)
-            .await;
+            .bind(exact);
+        let views = self.inner.inline.views_for(&events);
+        let inserted = if views.is_empty() {
+            query.fetch_all(&self.inner.pool).await
+        } else {
+            // With inline views the append and their documents share one transaction.
+            let mut tx = boxed(self.inner.pool.begin())
+                .await
+                .map_err(|e| append_failed(stream_id, e))?;
+            let rows = boxed(query.fetch_all(&mut *tx)).await;
+            if let Ok(rows) = &rows
+                && let Some(first) = rows.first()
+            {
+                let version = rows.iter().map(|r| r.1).min().unwrap_or(first.1) as u64 - 1;
+                let mut positions: Vec<u64> = rows.iter().map(|r| r.0 as u64).collect();
+                positions.sort_unstable();
+                update_documents(
+                    &mut tx, &views, stream_id, version, &positions, first.2, &events,
+                )
+                .await?;
+                boxed(tx.commit())
+                    .await
+                    .map_err(|e| append_failed(stream_id, e))?;
+            }
+            rows
+        };
         let inserted = match inserted {
             Ok(rows) if !rows.is_empty() => rows,
             Ok(_) => {
@@ -535,5 +563,127 @@ impl LogFollower for PostgresEventStore {
             ));
         }
         cqrs_core::wait_past_head(self.inner.head.subscribe(), position, timeout).await;
+    }
+}
+
+/// Updates the inline views' documents inside the append's transaction.
+async fn update_documents(
+    tx: &mut sqlx::Transaction<'static, sqlx::Postgres>,
+    views: &[Arc<dyn InlineView>],
+    stream_id: &str,
+    version: u64,
+    positions: &[u64],
+    recorded_at: DateTime<Utc>,
+    events: &[NewEvent],
+) -> Result<(), StoreError> {
+    let recorded =
+        cqrs_core::inline::recorded(stream_id, version + 1, positions, recorded_at, events);
+    for view in views {
+        let operation = || {
+            format!(
+                "update inline view `{}` for stream `{stream_id}`",
+                view.name()
+            )
+        };
+        let current: Option<serde_json::Value> = boxed(
+            sqlx::query_scalar("SELECT state FROM cqrs_documents WHERE view = $1 AND key = $2")
+                .bind(view.name())
+                .bind(stream_id)
+                .fetch_optional(&mut **tx),
+        )
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        let state = view
+            .apply(current, &recorded)
+            .map_err(|source| cqrs_core::inline::refused(&**view, stream_id, source))?;
+        boxed(
+            sqlx::query(
+                "INSERT INTO cqrs_documents (view, key, version, position, state) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (view, key) DO UPDATE
+                 SET version = EXCLUDED.version, position = EXCLUDED.position, state = EXCLUDED.state",
+            )
+            .bind(view.name())
+            .bind(stream_id)
+            .bind((version + events.len() as u64) as i64)
+            .bind(positions.last().copied().unwrap_or(0) as i64)
+            .bind(&state)
+            .execute(&mut **tx),
+        )
+        .await
+        .map_err(|e| backend(operation(), e))?;
+    }
+    Ok(())
+}
+
+impl InlineViews for PostgresEventStore {
+    fn register_inline(&self, view: impl InlineView) {
+        self.inner.inline.register(view);
+    }
+}
+
+impl DocumentStore for PostgresEventStore {
+    async fn load_document(
+        &self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        let row: Option<(i64, i64, serde_json::Value)> = sqlx::query_as(
+            "SELECT version, position, state FROM cqrs_documents WHERE view = $1 AND key = $2",
+        )
+        .bind(view)
+        .bind(key)
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("load the `{view}` document of `{key}`"), e))?;
+        Ok(row.map(|(version, position, state)| StoredDocument {
+            version: version as u64,
+            position: position as u64,
+            state,
+        }))
+    }
+
+    async fn replace_documents(
+        &self,
+        view: &str,
+        documents: Vec<(String, StoredDocument)>,
+    ) -> Result<(), StoreError> {
+        let operation = || format!("replace the documents of view `{view}`");
+        let mut keys = Vec::with_capacity(documents.len());
+        let mut versions = Vec::with_capacity(documents.len());
+        let mut positions = Vec::with_capacity(documents.len());
+        let mut states = Vec::with_capacity(documents.len());
+        for (key, document) in documents {
+            keys.push(key);
+            versions.push(document.version as i64);
+            positions.push(document.position as i64);
+            states.push(document.state);
+        }
+        let mut tx = boxed(self.inner.pool.begin())
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        boxed(
+            sqlx::query("DELETE FROM cqrs_documents WHERE view = $1")
+                .bind(view)
+                .execute(&mut *tx),
+        )
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        boxed(
+            sqlx::query(
+                "INSERT INTO cqrs_documents (view, key, version, position, state)
+                 SELECT $1, k, v, p, s FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::jsonb[]) AS d(k, v, p, s)",
+            )
+            .bind(view)
+            .bind(&keys)
+            .bind(&versions)
+            .bind(&positions)
+            .bind(&states)
+            .execute(&mut *tx),
+        )
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        boxed(tx.commit())
+            .await
+            .map_err(|e| backend(operation(), e))
     }
 }

@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "create the views table",
         include_str!("../migrations/0002_create_views.sql"),
     ),
+    (
+        3,
+        "create the inline documents table",
+        include_str!("../migrations/0003_create_documents.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks, each in its own transaction, holding

@@ -14,6 +14,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, watch};
 
+use cqrs_core::inline::{DocumentStore, InlineRegistry, InlineViews, StoredDocument};
+
 use crate::error::{backend, is_duplicate_event_id};
 use crate::{migrate, row};
 
@@ -44,6 +46,7 @@ struct Inner {
     writer: Mutex<()>,
     head: watch::Sender<u64>,
     location: String,
+    inline: InlineRegistry,
 }
 
 impl std::fmt::Debug for SqliteEventStore {
@@ -108,6 +111,7 @@ impl SqliteEventStore {
                 writer: Mutex::new(()),
                 head: watch::channel(head).0,
                 location,
+                inline: InlineRegistry::default(),
             }),
         })
     }
@@ -196,6 +200,8 @@ impl EventStore for SqliteEventStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| backend(operation(), e))?;
+        self.update_documents(&mut tx, stream_id, actual, &positions, recorded_at, &events)
+            .await?;
         tx.commit().await.map_err(|e| backend(operation(), e))?;
         if let Some(&last) = positions.last() {
             self.inner.head.send_if_modified(|head| {
@@ -360,6 +366,62 @@ impl SqliteEventStore {
             recorded_at: recorded.unwrap_or_else(Utc::now),
             duplicate: true,
         }))
+    }
+}
+
+impl SqliteEventStore {
+    /// Updates the inline views' documents inside the append's transaction.
+    async fn update_documents(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        stream_id: &str,
+        version: u64,
+        positions: &[u64],
+        recorded_at: DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> Result<(), StoreError> {
+        let views = self.inner.inline.views_for(events);
+        if views.is_empty() {
+            return Ok(());
+        }
+        let recorded =
+            cqrs_core::inline::recorded(stream_id, version + 1, positions, recorded_at, events);
+        for view in views {
+            let operation = || {
+                format!(
+                    "update inline view `{}` for stream `{stream_id}`",
+                    view.name()
+                )
+            };
+            let current: Option<String> =
+                sqlx::query_scalar("SELECT state FROM cqrs_documents WHERE view = ?1 AND key = ?2")
+                    .bind(view.name())
+                    .bind(stream_id)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(|e| backend(operation(), e))?;
+            let current = current
+                .map(|c| serde_json::from_str(&c))
+                .transpose()
+                .map_err(|e| StoreError::backend(operation(), e))?;
+            let state = view
+                .apply(current, &recorded)
+                .map_err(|source| cqrs_core::inline::refused(&*view, stream_id, source))?;
+            sqlx::query(
+                "INSERT INTO cqrs_documents (view, key, version, position, state) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (view, key) DO UPDATE
+                 SET version = excluded.version, position = excluded.position, state = excluded.state",
+            )
+            .bind(view.name())
+            .bind(stream_id)
+            .bind((version + events.len() as u64) as i64)
+            .bind(positions.last().copied().unwrap_or(0) as i64)
+            .bind(state.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        }
+        Ok(())
     }
 }
 
@@ -539,5 +601,72 @@ impl ViewStore for SqliteEventStore {
 impl LogFollower for SqliteEventStore {
     async fn wait_past(&self, position: u64, timeout: Duration) {
         cqrs_core::wait_past_head(self.watch_head(), position, timeout).await;
+    }
+}
+
+impl InlineViews for SqliteEventStore {
+    fn register_inline(&self, view: impl cqrs_core::inline::InlineView) {
+        self.inner.inline.register(view);
+    }
+}
+
+impl DocumentStore for SqliteEventStore {
+    async fn load_document(
+        &self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        let row: Option<(i64, i64, String)> = sqlx::query_as(
+            "SELECT version, position, state FROM cqrs_documents WHERE view = ?1 AND key = ?2",
+        )
+        .bind(view)
+        .bind(key)
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("load the `{view}` document of `{key}`"), e))?;
+        row.map(|(version, position, state)| {
+            let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
+                position: position as u64,
+                reason: format!("the `{view}` document of `{key}`: {e}"),
+            })?;
+            Ok(StoredDocument {
+                version: version as u64,
+                position: position as u64,
+                state,
+            })
+        })
+        .transpose()
+    }
+
+    async fn replace_documents(
+        &self,
+        view: &str,
+        documents: Vec<(String, StoredDocument)>,
+    ) -> Result<(), StoreError> {
+        let operation = || format!("replace the documents of view `{view}`");
+        let _writer = self.inner.writer.lock().await;
+        let mut tx = self
+            .inner
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        sqlx::query("DELETE FROM cqrs_documents WHERE view = ?1")
+            .bind(view)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        for (key, document) in documents {
+            sqlx::query("INSERT INTO cqrs_documents (view, key, version, position, state) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .bind(view)
+                .bind(&key)
+                .bind(document.version as i64)
+                .bind(document.position as i64)
+                .bind(document.state.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| backend(operation(), e))?;
+        }
+        tx.commit().await.map_err(|e| backend(operation(), e))
     }
 }

@@ -13,6 +13,7 @@
 mod append;
 mod concurrency;
 mod idempotency;
+mod inline;
 mod payloads;
 mod read_all;
 mod side_stores;
@@ -25,22 +26,38 @@ use uuid::Uuid;
 pub use append::*;
 pub use concurrency::*;
 pub use idempotency::*;
+pub use inline::*;
 pub use payloads::*;
 pub use read_all::*;
 pub use side_stores::*;
 
 use crate::envelope::NewEvent;
+use crate::inline::{DocumentStore, InlineViews};
 use crate::metadata::Metadata;
 use crate::store::{CheckpointStore, EventStore, LogFollower, SnapshotStore, ViewStore};
 
 /// What the suite needs from a store: every store trait, shareable between tasks.
 pub trait ConformingStore:
-    EventStore + SnapshotStore + CheckpointStore + ViewStore + LogFollower + Clone
+    EventStore
+    + SnapshotStore
+    + CheckpointStore
+    + ViewStore
+    + LogFollower
+    + InlineViews
+    + DocumentStore
+    + Clone
 {
 }
 
 impl<S> ConformingStore for S where
-    S: EventStore + SnapshotStore + CheckpointStore + ViewStore + LogFollower + Clone
+    S: EventStore
+        + SnapshotStore
+        + CheckpointStore
+        + ViewStore
+        + LogFollower
+        + InlineViews
+        + DocumentStore
+        + Clone
 {
 }
 
@@ -137,7 +154,10 @@ macro_rules! event_store_conformance {
             snapshots_save_load_replace,
             checkpoints_save_load_replace,
             views_save_load_replace,
-            followers_wake_when_events_commit
+            followers_wake_when_events_commit,
+            inline_documents_change_with_the_append,
+            a_refusing_inline_view_refuses_the_append,
+            inline_documents_rebuild_from_the_log
         );
     };
     (@tests $factory:path, $teardown:path; $($check:ident),* $(,)?) => {

@@ -35,6 +35,17 @@ pub enum StoreError {
         /// The stream appended to.
         stream_id: String,
     },
+    /// An inline view refused the append; nothing was written.
+    #[error("inline view `{view}` refused the append to stream `{stream_id}`")]
+    InlineView {
+        /// The view.
+        view: String,
+        /// The stream appended to.
+        stream_id: String,
+        /// What its handler reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The database could not be reached.
     #[error("cannot connect to {url}")]
     Connection {

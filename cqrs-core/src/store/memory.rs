@@ -42,6 +42,7 @@ use crate::version::ExpectedVersion;
 pub struct InMemoryEventStore {
     state: Arc<RwLock<State>>,
     head: Arc<watch::Sender<u64>>,
+    inline: crate::inline::InlineRegistry,
     leases: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
@@ -56,6 +57,8 @@ struct State {
     snapshots: HashMap<String, Snapshot>,
     checkpoints: HashMap<String, u64>,
     views: HashMap<String, StoredView>,
+    /// Inline documents by view, then by stream.
+    documents: HashMap<String, HashMap<String, crate::inline::StoredDocument>>,
 }
 
 impl Default for InMemoryEventStore {
@@ -78,6 +81,7 @@ impl InMemoryEventStore {
         InMemoryEventStore {
             state: Arc::default(),
             head: Arc::new(watch::channel(0).0),
+            inline: Default::default(),
             leases: Arc::default(),
         }
     }
@@ -99,6 +103,43 @@ impl InMemoryEventStore {
 }
 
 impl State {
+    /// The new inline documents for an append, computed before anything changes.
+    fn inline_documents(
+        &self,
+        inline: &crate::inline::InlineRegistry,
+        stream_id: &str,
+        version: u64,
+        recorded_at: chrono::DateTime<Utc>,
+        events: &[NewEvent],
+    ) -> Result<Vec<(String, crate::inline::StoredDocument)>, StoreError> {
+        let views = inline.views_for(events);
+        if views.is_empty() {
+            return Ok(Vec::new());
+        }
+        let first = self.log.len() as u64 + 1;
+        let positions: Vec<u64> = (first..first + events.len() as u64).collect();
+        let recorded =
+            crate::inline::recorded(stream_id, version + 1, &positions, recorded_at, events);
+        let mut documents = Vec::with_capacity(views.len());
+        for view in views {
+            let current = self
+                .documents
+                .get(view.name())
+                .and_then(|d| d.get(stream_id))
+                .map(|d| d.state.clone());
+            let state = view
+                .apply(current, &recorded)
+                .map_err(|source| crate::inline::refused(&*view, stream_id, source))?;
+            let document = crate::inline::StoredDocument {
+                version: version + events.len() as u64,
+                position: positions.last().copied().unwrap_or(0),
+                state,
+            };
+            documents.push((view.name().to_owned(), document));
+        }
+        Ok(documents)
+    }
+
     fn stream_version(&self, stream_id: &str) -> u64 {
         self.streams.get(stream_id).map_or(0, |s| s.len() as u64)
     }
@@ -196,6 +237,15 @@ impl EventStore for InMemoryEventStore {
             });
         }
         let recorded_at = Utc::now();
+        let documents =
+            state.inline_documents(&self.inline, stream_id, actual, recorded_at, &events)?;
+        for (view, document) in documents {
+            state
+                .documents
+                .entry(view)
+                .or_default()
+                .insert(stream_id.to_owned(), document);
+        }
         let mut positions = Vec::with_capacity(events.len());
         let mut version = actual;
         for event in events {
@@ -363,5 +413,37 @@ impl crate::runner::Leases for InMemoryEventStore {
 
     async fn release(lease: MemoryLease) {
         drop(lease);
+    }
+}
+
+impl crate::inline::InlineViews for InMemoryEventStore {
+    fn register_inline(&self, view: impl crate::inline::InlineView) {
+        self.inline.register(view);
+    }
+}
+
+impl crate::inline::DocumentStore for InMemoryEventStore {
+    async fn load_document(
+        &self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<crate::inline::StoredDocument>, StoreError> {
+        Ok(self
+            .read()
+            .documents
+            .get(view)
+            .and_then(|d| d.get(key))
+            .cloned())
+    }
+
+    async fn replace_documents(
+        &self,
+        view: &str,
+        documents: Vec<(String, crate::inline::StoredDocument)>,
+    ) -> Result<(), StoreError> {
+        self.write()
+            .documents
+            .insert(view.to_owned(), documents.into_iter().collect());
+        Ok(())
     }
 }
