@@ -1,4 +1,5 @@
 //! The in-memory store passes the same conformance suite as the durable stores.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use cqrs_core::InMemoryEventStore;
 

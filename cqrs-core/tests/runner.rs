@@ -1,4 +1,5 @@
 //! Catch-up projections: filtering, checkpoints, failures that are never skipped, rebuilds.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -1,4 +1,5 @@
 //! The PostgreSQL store passes the shared conformance suite, each test in its own schema.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 mod support;
 

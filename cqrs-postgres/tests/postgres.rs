@@ -1,4 +1,5 @@
 //! What only PostgreSQL can show: late commits, several nodes, errors, migrations.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 mod support;
 

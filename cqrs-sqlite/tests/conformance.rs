@@ -1,4 +1,5 @@
 //! The SQLite store passes the shared conformance suite, each test in its own file.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use cqrs_sqlite::SqliteEventStore;
 

@@ -1,4 +1,5 @@
 //! What only a file can show: durability across reopen, two processes, migrations.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use std::path::PathBuf;
 

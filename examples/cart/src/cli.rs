@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::service::HistoryEntry;
+use crate::service::{HistoryEntry, ProjectionReport};
 use crate::views::{CartView, ProductCount};
 
 /// A shopping cart kept as events. State survives between runs in `./cart.db`.
@@ -97,10 +97,36 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
-    /// Serve the HTTP API.
+    /// Serve the HTTP API (and keep the `top_products` projection up to date).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+    },
+    /// The read models: where each is in the log, and workers and rebuilds.
+    Projections {
+        #[command(subcommand)]
+        action: Option<ProjectionAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionAction {
+    /// Each projection's checkpoint, the log's head and the lag (the default).
+    Status,
+    /// Keep the catch-up projections up to date until stopped (Ctrl-C or SIGTERM).
+    /// Several workers may run: one is active, the others wait to take over.
+    Run {
+        /// Events per batch; each batch commits with its checkpoint.
+        #[arg(long, default_value_t = 1_000)]
+        batch_size: usize,
+    },
+    /// Rebuild a projection from the start of the log.
+    Rebuild {
+        /// `top_products` or `cart_view`.
+        name: String,
+        /// Build a new version beside the old one, which keeps serving, then swap.
+        #[arg(long)]
+        shadow: bool,
     },
 }
 
@@ -202,6 +228,24 @@ pub fn top_table(products: &[ProductCount]) -> String {
         out.push_str(&format!(
             "{:<width$}  {:>8}  {:>11}\n",
             product.sku, product.units, product.times_added
+        ));
+    }
+    out
+}
+
+pub fn projections_table(reports: &[ProjectionReport]) -> String {
+    let mut out = format!(
+        "{:<14}  {:<8}  {:>10}  {:>10}  {:>8}  {}\n",
+        "PROJECTION", "KIND", "CHECKPOINT", "HEAD", "LAG", "WORKER"
+    );
+    for r in reports {
+        let worker = r
+            .worker
+            .as_ref()
+            .map_or("-".to_owned(), |w| format!("{w:?}"));
+        out.push_str(&format!(
+            "{:<14}  {:<8}  {:>10}  {:>10}  {:>8}  {worker}\n",
+            r.name, r.kind, r.checkpoint, r.head, r.lag
         ));
     }
     out

@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cart::cli::{self, Cli, Command};
+use cart::cli::{self, Cli, Command, ProjectionAction};
 use cart::domain::CartCommand;
-use cart::service::{AppError, CartApp};
+use cart::service::{AppError, CartApp, CartStore, top_runner};
 use clap::Parser;
-use cqrs_core::{EventStore, StoreError};
+use cqrs_core::StoreError;
+use cqrs_core::runner::{RunState, RunnerOptions};
 use cqrs_postgres::PostgresOptions;
 use cqrs_sqlite::SqliteEventStore;
 
@@ -60,7 +61,16 @@ fn chain(error: &dyn std::error::Error) -> String {
     message
 }
 
-async fn run<S: EventStore + Clone>(store: S, cli: &Cli) -> Result<(), Failure> {
+async fn run<S: CartStore>(store: S, cli: &Cli) -> Result<(), Failure> {
+    match &cli.command {
+        Command::Serve { addr } => return serve(store, *addr).await,
+        Command::Projections {
+            action: Some(ProjectionAction::Run { batch_size }),
+        } => {
+            return work(store, *batch_size, cli.json).await;
+        }
+        _ => {}
+    }
     let app = CartApp::new(store);
     let json = cli.json;
     let write = |cart_id: &str, command: CartCommand, expected: Option<u64>| {
@@ -148,8 +158,102 @@ async fn run<S: EventStore + Clone>(store: S, cli: &Cli) -> Result<(), Failure> 
             let top = app.top_products(*limit).await?;
             print(json, &top, || cli::top_table(&top))
         }
-        Command::Serve { addr } => serve(app, *addr).await,
+        Command::Projections {
+            action: None | Some(ProjectionAction::Status),
+        } => {
+            let reports = app.projections().await?;
+            print(json, &reports, || cli::projections_table(&reports))
+        }
+        Command::Projections {
+            action: Some(ProjectionAction::Rebuild { name, shadow }),
+        } => {
+            let bar = progress_bar();
+            let done = app
+                .rebuild(name, *shadow, |p| {
+                    bar.set_length(p.head.saturating_sub(p.from));
+                    bar.set_position(p.checkpoint.saturating_sub(p.from));
+                })
+                .await?;
+            bar.finish_and_clear();
+            println!("rebuilt {name}: {done} events");
+            Ok(())
+        }
+        Command::Serve { .. }
+        | Command::Projections {
+            action: Some(ProjectionAction::Run { .. }),
+        } => Ok(()),
     }
+}
+
+/// Positions done / total, rate and time left; drawn only when stderr is a terminal.
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} positions  {per_sec}  ETA {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// A projection worker: runs `top_products` until stopped, printing each change of state.
+async fn work<S: CartStore>(store: S, batch_size: usize, json: bool) -> Result<(), Failure> {
+    let options = RunnerOptions {
+        batch_size,
+        ..RunnerOptions::default()
+    };
+    let mut runner = top_runner(&store, options);
+    let mut status = runner.watch_status();
+    let printer = tokio::spawn(async move {
+        let mut last: Option<RunState> = None;
+        while status.changed().await.is_ok() {
+            let current = status.borrow_and_update().clone();
+            let kind = std::mem::discriminant(&current.state);
+            if last.as_ref().map(std::mem::discriminant) == Some(kind)
+                && current.state != RunState::Live
+            {
+                continue;
+            }
+            last = Some(current.state.clone());
+            if json {
+                println!("{}", serde_json::to_string(&current).unwrap_or_default());
+            } else {
+                println!(
+                    "{}: {:?} at {} of {}",
+                    current.name, current.state, current.checkpoint, current.head
+                );
+            }
+        }
+    });
+    runner
+        .run_exclusive(std::time::Duration::from_millis(200), stop_signal())
+        .await;
+    printer.abort();
+    Ok(())
 }
 
 fn print<T: serde::Serialize>(
@@ -165,22 +269,23 @@ fn print<T: serde::Serialize>(
     Ok(())
 }
 
-async fn serve<S: EventStore + Clone>(
-    app: CartApp<S>,
-    addr: std::net::SocketAddr,
-) -> Result<(), Failure> {
+async fn serve<S: CartStore>(store: S, addr: std::net::SocketAddr) -> Result<(), Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=debug")),
         )
         .init();
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = CartApp::with_worker(store, async move {
+        let _ = worker_stopped.await;
+    });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let shutdown = async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("shutting down: finishing requests in flight");
-        }
+        stop_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        let _ = stop_worker.send(());
     };
     cart::http::serve(listener, Arc::new(app), shutdown).await?;
     Ok(())

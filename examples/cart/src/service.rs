@@ -1,18 +1,34 @@
 //! The application: commands go to the aggregate, queries to the read models.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
+use cqrs_core::inline::{DocumentStore, InlineViews, StreamDocuments, rebuild_documents};
+use cqrs_core::runner::{
+    DocumentTarget, Leases, Progress, ProjectionError, ProjectionRunner, ProjectionStatus,
+    RunState, RunnerOptions, error_chain,
+};
 use cqrs_core::{
-    Aggregate, CommandError, EventStore, ExecuteOptions, Projection, QueryHandler, ReadAll,
-    RecordedEvent, Repository, StoreError,
+    Aggregate, CommandError, EventStore, ExecuteOptions, ExpectedVersion, LogFollower, Projection,
+    QueryHandler, RecordedEvent, Repository, StoreError, ViewStore,
 };
 use serde::Serialize;
-use tokio::sync::RwLock;
+use tokio::sync::{Mutex, watch};
 
 use crate::domain::{Cart, CartCommand, CartError, CartEvent};
-use crate::views::{
-    CartById, CartContents, CartView, ProductCount, ProductPopularity, TopProducts,
-};
+use crate::views::{CartView, ProductCount, ProductPopularity, TopProducts};
+
+/// What the cart needs from an event store: SQLite, PostgreSQL and the in-memory
+/// store all have it.
+pub trait CartStore:
+    EventStore + ViewStore + LogFollower + Leases + InlineViews + DocumentStore + Clone
+{
+}
+
+impl<S> CartStore for S where
+    S: EventStore + ViewStore + LogFollower + Leases + InlineViews + DocumentStore + Clone
+{
+}
 
 /// Why the application could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +53,10 @@ pub enum AppError {
         asked: u64,
         latest: u64,
     },
-    /// The store or a stored event failed.
+    /// No projection has this name.
+    #[error("no projection is named `{0}`; `cart projections` lists them")]
+    UnknownProjection(String),
+    /// The store, a stored event or a projection failed.
     #[error("{0}")]
     Internal(String),
 }
@@ -48,15 +67,10 @@ impl From<StoreError> for AppError {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
+impl From<ProjectionError> for AppError {
+    fn from(error: ProjectionError) -> Self {
+        AppError::Internal(error_chain(&error))
     }
-    message
 }
 
 /// One event of a cart's history.
@@ -76,26 +90,58 @@ pub struct Committed {
     pub version: u64,
 }
 
-/// The read models, and how far into the log they have read.
-#[derive(Default)]
-struct Views {
-    position: u64,
-    contents: CartContents,
-    popularity: ProductPopularity,
+/// A projection's place in the log, for `cart projections` and `GET /projections`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProjectionReport {
+    pub name: String,
+    /// `inline` (written with each append) or `catch-up` (follows the log).
+    pub kind: &'static str,
+    pub checkpoint: u64,
+    pub head: u64,
+    pub lag: u64,
+    /// What this process's worker is doing, when it runs one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker: Option<RunState>,
 }
+
+type TopRunner<S> = ProjectionRunner<S, DocumentTarget<ProductPopularity, S>>;
+
+/// The names of the cart's projections.
+pub const PROJECTIONS: [&str; 2] = [CartView::NAME, ProductPopularity::NAME];
 
 /// The cart application over any event store.
-pub struct CartApp<S> {
+pub struct CartApp<S: CartStore> {
     carts: Repository<Cart, S>,
-    views: Arc<RwLock<Views>>,
+    /// Catches `top_products` up when a query needs it, when no worker runs here.
+    on_demand: Mutex<TopRunner<S>>,
+    /// The worker's status, when this process runs one.
+    worker: Option<watch::Receiver<ProjectionStatus>>,
 }
 
-impl<S: EventStore + Clone> CartApp<S> {
+impl<S: CartStore> CartApp<S> {
+    /// The application; registers the inline cart view on the store.
     pub fn new(store: S) -> Self {
+        store.register_inline(StreamDocuments::<CartView>::new());
+        let on_demand = Mutex::new(top_runner(&store, RunnerOptions::default()));
         CartApp {
             carts: Repository::new(store),
-            views: Arc::default(),
+            on_demand,
+            worker: None,
         }
+    }
+
+    /// The application with a `top_products` worker running in the background until
+    /// `shutdown`; with several processes on one database, one of them is active.
+    pub fn with_worker(store: S, shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
+        let mut app = Self::new(store.clone());
+        let mut runner = top_runner(&store, RunnerOptions::default());
+        app.worker = Some(runner.watch_status());
+        tokio::spawn(async move {
+            runner
+                .run_exclusive(Duration::from_millis(500), shutdown)
+                .await
+        });
+        app
     }
 
     pub fn store(&self) -> &S {
@@ -111,8 +157,9 @@ impl<S: EventStore + Clone> CartApp<S> {
     ) -> Result<Committed, AppError> {
         let result = match expected_version {
             Some(version) => {
-                let options = ExecuteOptions::expect_version(version);
-                self.carts.execute_with(cart_id, command, options).await
+                self.carts
+                    .execute_with(cart_id, command, ExecuteOptions::expect_version(version))
+                    .await
             }
             None => self.carts.execute(cart_id, command).await,
         };
@@ -137,7 +184,7 @@ impl<S: EventStore + Clone> CartApp<S> {
             }) => Err(AppError::Conflict {
                 cart_id: cart_id.to_owned(),
                 expected: match expected {
-                    cqrs_core::ExpectedVersion::Exact(version) => version,
+                    ExpectedVersion::Exact(version) => version,
                     _ => 0,
                 },
                 actual,
@@ -146,41 +193,17 @@ impl<S: EventStore + Clone> CartApp<S> {
         }
     }
 
-    /// Brings the read models up to the head of the log.
-    pub async fn catch_up(&self) -> Result<(), AppError> {
-        let head = self.store().head_position().await?;
-        if self.views.read().await.position >= head {
-            return Ok(());
-        }
-        let mut views = self.views.write().await;
-        loop {
-            let page = self
-                .store()
-                .read_all(ReadAll::from_position(views.position + 1).limit(1_000))
-                .await?;
-            let Some(last) = page.last().map(|e| e.header.position) else {
-                return Ok(());
-            };
-            for recorded in page {
-                views.project(recorded)?;
-            }
-            views.position = last;
-        }
-    }
-
-    /// A cart's contents now, from the read model.
+    /// A cart's contents now: its inline document, current as of the last command.
     pub async fn cart(&self, cart_id: &str) -> Result<CartView, AppError> {
-        self.catch_up().await?;
-        let views = self.views.read().await;
-        views
-            .contents
-            .query(CartById {
-                cart_id: cart_id.to_owned(),
-            })
-            .ok_or_else(|| AppError::UnknownCart(cart_id.to_owned()))
+        let document = self
+            .store()
+            .load_document(CartView::NAME, &Cart::stream_id(cart_id))
+            .await?
+            .ok_or_else(|| AppError::UnknownCart(cart_id.to_owned()))?;
+        Ok(StreamDocuments::<CartView>::decode(document)?)
     }
 
-    /// A cart as it was after `version` events, replayed from its history.
+    /// A cart as it was after `version` events, projected from its history.
     pub async fn cart_at(&self, cart_id: &str, version: u64) -> Result<CartView, AppError> {
         let history = self.read_history(cart_id).await?;
         let latest = history.last().map_or(0, |e| e.header.stream_version);
@@ -191,13 +214,16 @@ impl<S: EventStore + Clone> CartApp<S> {
                 latest,
             });
         }
-        let mut view = CartView::new(cart_id);
+        let mut view = CartView::default();
         for recorded in history
             .into_iter()
             .take_while(|e| e.header.stream_version <= version)
         {
-            let envelope = decode(recorded)?;
-            view.apply(envelope.header.stream_version, envelope.event);
+            let envelope = recorded
+                .decode::<CartEvent>()
+                .map_err(|e| AppError::Internal(error_chain(&*e)))?;
+            view.project(envelope)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
         }
         Ok(view)
     }
@@ -218,15 +244,107 @@ impl<S: EventStore + Clone> CartApp<S> {
             .collect())
     }
 
-    /// The products with the most units added, over every cart.
+    /// The products with the most units added, over every cart, from the
+    /// `top_products` view once it has caught up with the log (or after 2 s).
     pub async fn top_products(&self, limit: usize) -> Result<Vec<ProductCount>, AppError> {
-        self.catch_up().await?;
-        Ok(self
-            .views
-            .read()
-            .await
-            .popularity
-            .query(TopProducts { limit }))
+        let head = self.store().head_position().await?;
+        let view = if self.worker.is_some() {
+            self.wait_for_top_products(head, Duration::from_secs(2))
+                .await?
+        } else {
+            let mut runner = self.on_demand.lock().await;
+            runner.catch_up().await?;
+            cqrs_core::runner::read_view(&runner.target().view(), Clone::clone)
+        };
+        Ok(view.query(TopProducts { limit }))
+    }
+
+    async fn wait_for_top_products(
+        &self,
+        head: u64,
+        patience: Duration,
+    ) -> Result<ProductPopularity, AppError> {
+        let started = Instant::now();
+        loop {
+            let stored = self.store().load_view(ProductPopularity::NAME).await?;
+            let position = stored.as_ref().map_or(0, |v| v.position);
+            if position >= head || started.elapsed() >= patience {
+                return match stored {
+                    Some(view) => serde_json::from_value(view.state)
+                        .map_err(|e| AppError::Internal(e.to_string())),
+                    None => Ok(ProductPopularity::default()),
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Where each projection is in the log.
+    pub async fn projections(&self) -> Result<Vec<ProjectionReport>, AppError> {
+        let head = self.store().head_position().await?;
+        let top = self
+            .store()
+            .load_view(ProductPopularity::NAME)
+            .await?
+            .map_or(0, |v| v.position)
+            .min(head);
+        Ok(vec![
+            ProjectionReport {
+                name: CartView::NAME.into(),
+                kind: "inline",
+                checkpoint: head,
+                head,
+                lag: 0,
+                worker: None,
+            },
+            ProjectionReport {
+                name: ProductPopularity::NAME.into(),
+                kind: "catch-up",
+                checkpoint: top,
+                head,
+                lag: head - top,
+                worker: self.worker.as_ref().map(|w| w.borrow().state.clone()),
+            },
+        ])
+    }
+
+    /// Rebuilds a projection from the whole log. `shadow` builds a new version beside
+    /// the old one, which keeps serving, and swaps it in at the end.
+    pub async fn rebuild(
+        &self,
+        name: &str,
+        shadow: bool,
+        progress: impl FnMut(Progress) + Send,
+    ) -> Result<u64, AppError> {
+        match name {
+            n if n == CartView::NAME => {
+                let names = CartView::HANDLED_EVENTS
+                    .iter()
+                    .map(|n| (*n).to_owned())
+                    .collect();
+                let view = StreamDocuments::<CartView>::new();
+                Ok(rebuild_documents(self.store(), &view, names).await? as u64)
+            }
+            n if n == ProductPopularity::NAME && shadow => {
+                let shadow_name = format!("{n}@rebuild");
+                let target = DocumentTarget::<ProductPopularity, S>::named(
+                    self.store().clone(),
+                    &shadow_name,
+                );
+                let mut runner = ProjectionRunner::new(self.store().clone(), target);
+                let done = runner.rebuild(progress).await?;
+                if let Some(built) = self.store().load_view(&shadow_name).await? {
+                    self.store().save_view(n, built).await?;
+                }
+                self.store().delete_view(&shadow_name).await?;
+                Ok(done.events)
+            }
+            n if n == ProductPopularity::NAME => {
+                let mut runner = self.on_demand.lock().await;
+                Ok(runner.rebuild(progress).await?.events)
+            }
+            other => Err(AppError::UnknownProjection(other.to_owned())),
+        }
     }
 
     async fn read_history(&self, cart_id: &str) -> Result<Vec<RecordedEvent>, AppError> {
@@ -250,30 +368,7 @@ impl<S: EventStore + Clone> CartApp<S> {
     }
 }
 
-impl Views {
-    fn project(&mut self, recorded: RecordedEvent) -> Result<(), AppError> {
-        let name = recorded.header.event_name.as_str();
-        let (contents, popularity) = (
-            CartContents::handles(name),
-            ProductPopularity::handles(name),
-        );
-        if !contents && !popularity {
-            return Ok(());
-        }
-        let envelope = decode(recorded)?;
-        let failed = |e: cqrs_core::HandlerError| AppError::Internal(e.to_string());
-        if popularity {
-            self.popularity.project(envelope.clone()).map_err(failed)?;
-        }
-        if contents {
-            self.contents.project(envelope).map_err(failed)?;
-        }
-        Ok(())
-    }
-}
-
-fn decode(recorded: RecordedEvent) -> Result<cqrs_core::EventEnvelope<CartEvent>, AppError> {
-    recorded
-        .decode::<CartEvent>()
-        .map_err(|e| AppError::Internal(error_chain(&*e)))
+/// The `top_products` runner over a store.
+pub fn top_runner<S: CartStore>(store: &S, options: RunnerOptions) -> TopRunner<S> {
+    ProjectionRunner::new(store.clone(), DocumentTarget::new(store.clone())).with_options(options)
 }

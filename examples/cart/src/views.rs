@@ -3,12 +3,18 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cqrs_core::{EventHeader, Projection, Query};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{CartEvent, Line};
 
-/// A cart as customers see it: its lines, total and version.
-#[derive(Debug, Default, Clone, PartialEq, Serialize)]
+/// One cart as customers see it: its lines, total and version. Kept inline, one
+/// document per cart, in the same transaction as each command's events.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, Projection)]
+#[projection(
+    name = "cart_view",
+    event = CartEvent,
+    handles(ItemAdded, QuantityChanged, ItemRemoved, Cleared, CheckedOut)
+)]
 pub struct CartView {
     pub cart_id: String,
     pub lines: BTreeMap<String, Line>,
@@ -19,70 +25,15 @@ pub struct CartView {
 }
 
 impl CartView {
-    /// An empty view of a cart.
-    pub fn new(cart_id: &str) -> Self {
-        CartView {
-            cart_id: cart_id.to_owned(),
-            ..CartView::default()
-        }
-    }
-
-    /// Applies one event of this cart.
-    pub fn apply(&mut self, version: u64, event: CartEvent) {
-        match event {
-            CartEvent::ItemAdded {
-                sku,
-                quantity,
-                unit_price_cents,
-            } => {
-                let line = self.lines.entry(sku).or_insert(Line {
-                    quantity: 0,
-                    unit_price_cents,
-                });
-                line.quantity = line.quantity.saturating_add(quantity);
-            }
-            CartEvent::QuantityChanged { sku, quantity } => {
-                if let Some(line) = self.lines.get_mut(&sku) {
-                    line.quantity = quantity;
-                }
-            }
-            CartEvent::ItemRemoved { sku } => {
-                self.lines.remove(&sku);
-            }
-            CartEvent::Cleared => self.lines.clear(),
-            CartEvent::CheckedOut { .. } => self.checked_out = true,
-        }
+    /// Every handler ends here: remember which cart and version this view shows.
+    fn seen(&mut self, header: &EventHeader) {
+        self.cart_id = cart_id(&header.stream_id).to_owned();
+        self.version = header.stream_version;
         self.total_cents = self
             .lines
             .values()
             .map(|l| u64::from(l.quantity) * l.unit_price_cents)
             .sum();
-        self.version = version;
-    }
-}
-
-/// The cart id in a cart stream id: `cart-42` -> `42`.
-pub fn cart_id(stream_id: &str) -> &str {
-    stream_id.strip_prefix("cart-").unwrap_or(stream_id)
-}
-
-/// Every cart's current contents.
-#[derive(Debug, Default, Clone, PartialEq, Projection)]
-#[projection(
-    name = "cart_contents",
-    event = CartEvent,
-    handles(ItemAdded, QuantityChanged, ItemRemoved, Cleared, CheckedOut)
-)]
-pub struct CartContents {
-    carts: HashMap<String, CartView>,
-}
-
-impl CartContents {
-    fn view(&mut self, header: &EventHeader) -> &mut CartView {
-        let id = cart_id(&header.stream_id);
-        self.carts
-            .entry(id.to_owned())
-            .or_insert_with(|| CartView::new(id))
     }
 
     fn on_item_added(
@@ -92,50 +43,44 @@ impl CartContents {
         quantity: u32,
         unit_price_cents: u64,
     ) {
-        let event = CartEvent::ItemAdded {
-            sku,
-            quantity,
+        let line = self.lines.entry(sku).or_insert(Line {
+            quantity: 0,
             unit_price_cents,
-        };
-        self.view(header).apply(header.stream_version, event);
+        });
+        line.quantity = line.quantity.saturating_add(quantity);
+        self.seen(header);
     }
 
     fn on_quantity_changed(&mut self, header: &EventHeader, sku: String, quantity: u32) {
-        self.view(header).apply(
-            header.stream_version,
-            CartEvent::QuantityChanged { sku, quantity },
-        );
+        if let Some(line) = self.lines.get_mut(&sku) {
+            line.quantity = quantity;
+        }
+        self.seen(header);
     }
 
     fn on_item_removed(&mut self, header: &EventHeader, sku: String) {
-        self.view(header)
-            .apply(header.stream_version, CartEvent::ItemRemoved { sku });
+        self.lines.remove(&sku);
+        self.seen(header);
     }
 
     fn on_cleared(&mut self, header: &EventHeader) {
-        self.view(header)
-            .apply(header.stream_version, CartEvent::Cleared);
+        self.lines.clear();
+        self.seen(header);
     }
 
-    fn on_checked_out(&mut self, header: &EventHeader, total_cents: u64) {
-        self.view(header)
-            .apply(header.stream_version, CartEvent::CheckedOut { total_cents });
-    }
-
-    fn cart_by_id(&self, cart_id: String) -> Option<CartView> {
-        self.carts.get(&cart_id).cloned()
+    fn on_checked_out(&mut self, header: &EventHeader, _total_cents: u64) {
+        self.checked_out = true;
+        self.seen(header);
     }
 }
 
-/// One cart's contents and total.
-#[derive(Debug, Query)]
-#[query(output = Option<CartView>, read_model = CartContents)]
-pub struct CartById {
-    pub cart_id: String,
+/// The cart id in a cart stream id: `cart-42` -> `42`.
+pub fn cart_id(stream_id: &str) -> &str {
+    stream_id.strip_prefix("cart-").unwrap_or(stream_id)
 }
 
 /// How often a product was put in a cart, across all carts.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductCount {
     pub sku: String,
     /// Units added, over all carts.
@@ -144,8 +89,9 @@ pub struct ProductCount {
     pub times_added: u64,
 }
 
-/// Products most often added, across every cart.
-#[derive(Debug, Default, Clone, PartialEq, Projection)]
+/// Products most often added, across every cart: a catch-up projection, kept as one
+/// document with its checkpoint.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, Projection)]
 #[projection(name = "top_products", event = CartEvent, handles(ItemAdded))]
 pub struct ProductPopularity {
     products: HashMap<String, ProductCount>,
@@ -158,7 +104,7 @@ impl ProductPopularity {
             .entry(sku)
             .or_insert_with_key(|sku| ProductCount {
                 sku: sku.clone(),
-                ..Default::default()
+                ..ProductCount::default()
             });
         count.units += u64::from(quantity);
         count.times_added += 1;

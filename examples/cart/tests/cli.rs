@@ -1,4 +1,5 @@
 //! The built binary, run twice against one database file.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

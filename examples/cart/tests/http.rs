@@ -1,4 +1,5 @@
 //! The HTTP API over real HTTP, on SQLite and (with `DATABASE_URL`) PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 mod support;
 

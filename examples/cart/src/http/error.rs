@@ -71,6 +71,9 @@ impl From<AppError> for ApiError {
             AppError::NoSuchVersion { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "version_not_found", message)
             }
+            AppError::UnknownProjection(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "projection_not_found", message)
+            }
             AppError::Conflict {
                 expected, actual, ..
             } => ApiError {

@@ -10,6 +10,7 @@
 //! | `GET /carts/{id}` | contents, total, version; `?as_of_version=N` for the past |
 //! | `GET /carts/{id}/history` | every event with version and time |
 //! | `GET /products/top?limit=N` | products most often added |
+//! | `GET /projections` | each read model's checkpoint, the log's head, the lag |
 //! | `GET /health` | liveness and the log's head position |
 //!
 //! Reads carry `ETag: "<version>"`; writes honour `If-Match: "<version>"` and answer
@@ -22,10 +23,10 @@ mod routes;
 use std::future::Future;
 use std::sync::Arc;
 
+use crate::service::CartStore;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
-use cqrs_core::EventStore;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -37,7 +38,7 @@ use crate::service::CartApp;
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// The router over an application.
-pub fn router<S: EventStore + Clone>(app: Arc<CartApp<S>>) -> Router {
+pub fn router<S: CartStore>(app: Arc<CartApp<S>>) -> Router {
     Router::new()
         .route("/carts/{id}", get(routes::get_cart::<S>))
         .route("/carts/{id}/history", get(routes::history::<S>))
@@ -51,6 +52,7 @@ pub fn router<S: EventStore + Clone>(app: Arc<CartApp<S>>) -> Router {
         )
         .route("/carts/{id}/checkout", post(routes::checkout::<S>))
         .route("/products/top", get(routes::top_products::<S>))
+        .route("/projections", get(routes::projections::<S>))
         .route("/health", get(routes::health::<S>))
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -65,7 +67,7 @@ pub async fn serve<S, F>(
     shutdown: F,
 ) -> std::io::Result<()>
 where
-    S: EventStore + Clone,
+    S: CartStore,
     F: Future<Output = ()> + Send + 'static,
 {
     axum::serve(listener, router(app))

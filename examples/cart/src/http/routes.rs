@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::service::CartStore;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cqrs_core::EventStore;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
@@ -56,7 +56,7 @@ fn etag(version: u64) -> HeaderMap {
     headers
 }
 
-async fn command<S: EventStore + Clone>(
+async fn command<S: CartStore>(
     app: &CartApp<S>,
     cart_id: &str,
     command: CartCommand,
@@ -66,7 +66,7 @@ async fn command<S: EventStore + Clone>(
     Ok((StatusCode::OK, etag(committed.version), Json(committed)).into_response())
 }
 
-pub(super) async fn add_item<S: EventStore + Clone>(
+pub(super) async fn add_item<S: CartStore>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     if_match: IfMatch,
@@ -90,7 +90,7 @@ pub(super) async fn add_item<S: EventStore + Clone>(
     .await
 }
 
-pub(super) async fn change_quantity<S: EventStore + Clone>(
+pub(super) async fn change_quantity<S: CartStore>(
     State(app): State<AppState<S>>,
     Path((cart_id, sku)): Path<(String, String)>,
     if_match: IfMatch,
@@ -106,7 +106,7 @@ pub(super) async fn change_quantity<S: EventStore + Clone>(
     .await
 }
 
-pub(super) async fn remove_item<S: EventStore + Clone>(
+pub(super) async fn remove_item<S: CartStore>(
     State(app): State<AppState<S>>,
     Path((cart_id, sku)): Path<(String, String)>,
     if_match: IfMatch,
@@ -114,7 +114,7 @@ pub(super) async fn remove_item<S: EventStore + Clone>(
     command(&app, &cart_id, CartCommand::RemoveItem { sku }, if_match).await
 }
 
-pub(super) async fn clear<S: EventStore + Clone>(
+pub(super) async fn clear<S: CartStore>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     if_match: IfMatch,
@@ -122,7 +122,7 @@ pub(super) async fn clear<S: EventStore + Clone>(
     command(&app, &cart_id, CartCommand::ClearCart, if_match).await
 }
 
-pub(super) async fn checkout<S: EventStore + Clone>(
+pub(super) async fn checkout<S: CartStore>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     if_match: IfMatch,
@@ -130,7 +130,7 @@ pub(super) async fn checkout<S: EventStore + Clone>(
     command(&app, &cart_id, CartCommand::Checkout, if_match).await
 }
 
-pub(super) async fn get_cart<S: EventStore + Clone>(
+pub(super) async fn get_cart<S: CartStore>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     Query(query): Query<CartQuery>,
@@ -142,7 +142,7 @@ pub(super) async fn get_cart<S: EventStore + Clone>(
     Ok((etag(view.version), Json(view)).into_response())
 }
 
-pub(super) async fn history<S: EventStore + Clone>(
+pub(super) async fn history<S: CartStore>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -151,7 +151,7 @@ pub(super) async fn history<S: EventStore + Clone>(
     Ok((etag(version), Json(history)).into_response())
 }
 
-pub(super) async fn top_products<S: EventStore + Clone>(
+pub(super) async fn top_products<S: CartStore>(
     State(app): State<AppState<S>>,
     Query(query): Query<TopQuery>,
 ) -> Result<Response, ApiError> {
@@ -159,12 +159,16 @@ pub(super) async fn top_products<S: EventStore + Clone>(
     Ok(Json(app.top_products(limit).await?).into_response())
 }
 
-pub(super) async fn health<S: EventStore + Clone>(
+pub(super) async fn projections<S: CartStore>(
     State(app): State<AppState<S>>,
 ) -> Result<Response, ApiError> {
-    let head_position = app
-        .store()
-        .head_position()
+    Ok(Json(app.projections().await?).into_response())
+}
+
+pub(super) async fn health<S: CartStore>(
+    State(app): State<AppState<S>>,
+) -> Result<Response, ApiError> {
+    let head_position = cqrs_core::EventStore::head_position(app.store())
         .await
         .map_err(crate::service::AppError::from)?;
     Ok(Json(Health {

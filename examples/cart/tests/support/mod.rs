@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cart::service::CartApp;
-use cqrs_core::EventStore;
+use cart::service::{CartApp, CartStore};
 use cqrs_postgres::{PostgresEventStore, PostgresOptions};
 use cqrs_sqlite::SqliteEventStore;
 use tokio::sync::oneshot;
@@ -20,20 +19,22 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) async fn start<S: EventStore + Clone>(store: S) -> Server {
+    pub(crate) async fn start<S: CartStore>(store: S) -> Server {
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
+        let (stop_worker, worker_stopped) = oneshot::channel::<()>();
         let shutdown = async move {
             let _ = stopped.await;
+            let _ = stop_worker.send(());
         };
-        let task = tokio::spawn(cart::http::serve(
-            listener,
-            Arc::new(CartApp::new(store)),
-            shutdown,
-        ));
+        // As `cart serve` does: a worker keeps `top_products` up to date.
+        let app = CartApp::with_worker(store, async move {
+            let _ = worker_stopped.await;
+        });
+        let task = tokio::spawn(cart::http::serve(listener, Arc::new(app), shutdown));
         Server {
             base,
             stop: Some(stop),

@@ -1,0 +1,277 @@
+//! Projection workers as real processes: killed mid-catch-up, and two at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use cart::domain::CartEvent;
+use cart::views::ProductPopularity;
+use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
+use cqrs_core::{EventStore, ExpectedVersion, Metadata, NewEvent, Projection, ViewStore};
+use support::Backend;
+
+/// Appends `carts` carts of `per_cart` `ItemAdded` events over 12 products.
+async fn seed<S: EventStore>(store: &S, first_cart: usize, carts: usize, per_cart: usize) {
+    for cart in first_cart..first_cart + carts {
+        let events = (0..per_cart)
+            .map(|n| {
+                let event = CartEvent::ItemAdded {
+                    sku: format!("sku-{}", (cart * 7 + n) % 12),
+                    quantity: 1 + (n % 3) as u32,
+                    unit_price_cents: 100,
+                };
+                NewEvent::from_event(&event, Metadata::default()).unwrap()
+            })
+            .collect();
+        store
+            .append(&format!("cart-{cart}"), ExpectedVersion::Any, events)
+            .await
+            .unwrap();
+    }
+}
+
+/// The read model built from scratch, in this process.
+async fn from_scratch<S: EventStore + cqrs_core::LogFollower + Clone>(
+    store: &S,
+) -> ProductPopularity {
+    let target = MemoryTarget::<ProductPopularity>::new();
+    let view = target.view();
+    ProjectionRunner::new(store.clone(), target)
+        .catch_up()
+        .await
+        .unwrap();
+    read_view(&view, Clone::clone)
+}
+
+async fn stored<S: ViewStore>(store: &S) -> (u64, Option<ProductPopularity>) {
+    match store.load_view(ProductPopularity::NAME).await.unwrap() {
+        Some(view) => (
+            view.position,
+            Some(serde_json::from_value(view.state).unwrap()),
+        ),
+        None => (0, None),
+    }
+}
+
+/// A `cart projections run` process, with its status lines.
+struct Worker {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Worker {
+    fn start(backend: &Backend, batch_size: usize) -> Worker {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cart"));
+        match backend {
+            Backend::Sqlite(path) => command.arg("--db").arg(path).env_remove("DATABASE_URL"),
+            Backend::Postgres { url, schema } => {
+                command.args(["--database-url", url, "--schema", schema])
+            }
+        };
+        let mut child = command
+            .args([
+                "--json",
+                "projections",
+                "run",
+                "--batch-size",
+                &batch_size.to_string(),
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Worker { child, lines }
+    }
+
+    /// Waits for a status line whose state is `state`.
+    fn wait_for_state(&self, state: &str, patience: Duration) -> bool {
+        let deadline = Instant::now() + patience;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let status: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+                    if status["state"]["state"] == state {
+                        return true;
+                    }
+                }
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    /// Every state it reported since the last look.
+    fn states(&self) -> Vec<String> {
+        self.lines
+            .try_iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+            .filter_map(|status| status["state"]["state"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// SIGKILL: no clean-up, no released lease, no last checkpoint.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+macro_rules! on_every_store {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let Some(backend) = super::Backend::sqlite(stringify!($scenario)) else { return };
+                    let store = backend.sqlite_store().await;
+                    super::$scenario(&backend, store).await;
+                    backend.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let Some(backend) = super::Backend::postgres(stringify!($scenario)) else { return };
+                    let store = backend.postgres_store().await;
+                    super::$scenario(&backend, store).await;
+                    backend.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_store!(a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting);
+
+async fn a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting<S>(
+    backend: &Backend,
+    store: S,
+) where
+    S: EventStore + ViewStore + cqrs_core::LogFollower + Clone,
+{
+    seed(&store, 0, 400, 100).await;
+    let head = store.head_position().await.unwrap();
+
+    let worker = Worker::start(backend, 50);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let killed_at = loop {
+        let (position, _) = stored(&store).await;
+        if position > 0 {
+            break position;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker never saved a checkpoint"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    };
+    worker.kill();
+    let (after_kill, _) = stored(&store).await;
+    assert!(
+        after_kill < head,
+        "killed at {killed_at}: the catch-up must be unfinished (head {head})"
+    );
+
+    let worker = Worker::start(backend, 50);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while stored(&store).await.0 < head {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted worker did not reach the head"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(worker);
+    let (_, view) = stored(&store).await;
+    assert_eq!(
+        view.unwrap(),
+        from_scratch(&store).await,
+        "the view equals one built from scratch"
+    );
+}
+
+/// Two workers on one PostgreSQL schema: one applies events, the other waits; when
+/// the active one is killed, the other takes over and continues from the checkpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_postgres_one_active_then_takeover() {
+    let Some(backend) = Backend::postgres("two_workers") else {
+        return;
+    };
+    let store = backend.postgres_store().await;
+    seed(&store, 0, 20, 10).await;
+
+    let first = Worker::start(&backend, 100);
+    assert!(
+        first.wait_for_state("live", Duration::from_secs(30)),
+        "the first worker never went live"
+    );
+    let second = Worker::start(&backend, 100);
+    assert!(
+        second.wait_for_state("standby", Duration::from_secs(30)),
+        "the second worker must wait"
+    );
+
+    seed(&store, 20, 20, 10).await;
+    let head = store.head_position().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stored(&store).await.0 < head {
+        assert!(
+            Instant::now() < deadline,
+            "the active worker did not follow new events"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        second.states().iter().all(|s| s == "standby"),
+        "only one worker may apply events"
+    );
+
+    let killed = Instant::now();
+    first.kill();
+    assert!(
+        second.wait_for_state("live", Duration::from_secs(15)),
+        "the standby worker never took over"
+    );
+    let takeover = killed.elapsed();
+    assert!(
+        takeover < Duration::from_secs(10),
+        "takeover took {takeover:?}"
+    );
+
+    seed(&store, 40, 20, 10).await;
+    let head = store.head_position().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while stored(&store).await.0 < head {
+        assert!(
+            Instant::now() < deadline,
+            "the new active worker did not continue"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(second);
+    let (_, view) = stored(&store).await;
+    assert_eq!(view.unwrap(), from_scratch(&store).await);
+    backend.cleanup().await;
+}
