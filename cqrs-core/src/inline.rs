@@ -27,6 +27,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
+use crate::event::DomainEvent;
 use crate::projection::{HandlerError, Projection};
 use crate::store::StoreError;
 
@@ -143,8 +144,12 @@ where
             None => P::default(),
         };
         for recorded in events.iter().filter(|e| P::handles(&e.header.event_name)) {
-            let envelope = recorded.clone().decode::<P::Event>()?;
-            state.project(envelope)?;
+            let event = P::Event::decode(
+                &recorded.header.event_name,
+                recorded.header.event_version,
+                recorded.payload.clone(),
+            )?;
+            state.project(&recorded.header, event)?;
         }
         Ok(serde_json::to_value(&state)?)
     }

@@ -1,6 +1,6 @@
 //! Projections: read models built from the event log.
 
-use crate::envelope::{EventEnvelope, EventHeader};
+use crate::envelope::EventHeader;
 use crate::event::DomainEvent;
 
 /// Why a projection handler failed; the runner stops at the event and retries.
@@ -24,7 +24,7 @@ pub trait Projection: Send + Sync + 'static {
     const HANDLED_EVENTS: &'static [&'static str];
 
     /// Updates the read model with one event.
-    fn project(&mut self, envelope: EventEnvelope<Self::Event>) -> Result<(), HandlerError>;
+    fn project(&mut self, header: &EventHeader, event: Self::Event) -> Result<(), HandlerError>;
 
     /// Whether the projection handles events with this persisted name.
     fn handles(event_name: &str) -> bool {

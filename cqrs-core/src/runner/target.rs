@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ProjectionError;
-use crate::envelope::RecordedEvent;
+use crate::envelope::{EventEnvelope, RecordedEvent};
 use crate::projection::Projection;
 use crate::store::{StoreError, StoredView, ViewStore};
 
@@ -51,25 +51,30 @@ fn project_all<P: Projection>(
     projection: &mut P,
     events: Vec<RecordedEvent>,
 ) -> Result<(), ProjectionError> {
-    for recorded in events {
-        if !P::handles(&recorded.header.event_name) {
-            continue;
-        }
-        let envelope = recorded
-            .decode::<P::Event>()
-            .map_err(ProjectionError::Decode)?;
-        let header = envelope.header.clone();
-        projection
-            .project(envelope)
-            .map_err(|source| ProjectionError::Handler {
-                projection: P::NAME.to_owned(),
-                position: header.position,
-                stream_id: header.stream_id,
-                event_name: header.event_name,
-                source,
-            })?;
+    events
+        .into_iter()
+        .try_for_each(|recorded| project_one(projection, recorded))
+}
+
+fn project_one<P: Projection>(
+    projection: &mut P,
+    recorded: RecordedEvent,
+) -> Result<(), ProjectionError> {
+    if !P::handles(&recorded.header.event_name) {
+        return Ok(());
     }
-    Ok(())
+    let EventEnvelope { header, event } = recorded
+        .decode::<P::Event>()
+        .map_err(ProjectionError::Decode)?;
+    projection
+        .project(&header, event)
+        .map_err(|source| ProjectionError::Handler {
+            projection: P::NAME.to_owned(),
+            position: header.position,
+            stream_id: header.stream_id,
+            event_name: header.event_name,
+            source,
+        })
 }
 
 /// A read model held in process memory; its checkpoint too, so it is rebuilt from
@@ -123,7 +128,7 @@ impl<P: Projection + Default> CatchUpTarget for MemoryTarget<P> {
         let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
         for recorded in events {
             let position = recorded.header.position;
-            project_all(&mut *view, vec![recorded])?;
+            project_one(&mut *view, recorded)?;
             self.checkpoint = position;
         }
         self.checkpoint = self.checkpoint.max(up_to);

@@ -4,7 +4,7 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::aggregate::stored;
-use crate::envelope::{EventEnvelope, EventHeader};
+use crate::envelope::EventHeader;
 use crate::event::DomainEvent;
 use crate::metadata::Metadata;
 use crate::projection::Projection;
@@ -68,7 +68,7 @@ impl<P: Projection> ProjectionFixture<P> {
                 recorded_at: Utc::now(),
                 metadata: Metadata::default(),
             };
-            if let Err(error) = self.projection.project(EventEnvelope { header, event }) {
+            if let Err(error) = self.projection.project(&header, event) {
                 panic!(
                     "projection `{}` failed on event `{}` at position {}: {error}",
                     P::NAME,

@@ -70,9 +70,9 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
 
             fn project(
                 &mut self,
-                __envelope: #private::EventEnvelope<#event>,
+                __header: &#private::EventHeader,
+                __event: #event,
             ) -> #private::Result<(), #private::HandlerError> {
-                let #private::EventEnvelope { header: __header, event: __event } = __envelope;
                 #(#attempts)*
                 let _ = __event;
                 #private::Result::Ok(())
@@ -114,7 +114,8 @@ pub(crate) fn stub(projection: &ProjectionType<'_>) -> TokenStream {
             const HANDLED_EVENTS: &'static [&'static str] = &[];
             fn project(
                 &mut self,
-                _: #private::EventEnvelope<#event>,
+                _: &#private::EventHeader,
+                _: #event,
             ) -> #private::Result<(), #private::HandlerError> {
                 ::core::unreachable!()
             }

@@ -222,7 +222,7 @@ impl<S: CartStore> CartApp<S> {
             let envelope = recorded
                 .decode::<CartEvent>()
                 .map_err(|e| AppError::Internal(error_chain(&*e)))?;
-            view.project(envelope)
+            view.project(&envelope.header, envelope.event)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
         }
         Ok(view)
