@@ -231,10 +231,9 @@ async fn postgres_ceiling(pool: &sqlx::PgPool) -> u64 {
     loop {
         let page = sqlx::query(
             "SELECT position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata, recorded_at
-             FROM cqrs_events WHERE event_name = ANY($2) AND position > $1 ORDER BY position LIMIT 1000",
+             FROM cqrs_events WHERE event_name = 'cart.item_added' AND position > $1 ORDER BY position LIMIT 1000",
         )
         .bind(from)
-        .bind(vec!["cart.item_added".to_owned()])
         .fetch_all(pool)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
