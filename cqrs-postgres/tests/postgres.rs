@@ -53,15 +53,7 @@ async fn appends_commit_in_position_order_while_a_reader_reads() {
             .unwrap();
 
         // Writer A: the store's own append statement, inside a transaction held open.
-        let mut late = store.pool().begin().await.unwrap();
-        sqlx::query(
-            "WITH head AS (UPDATE cqrs_log_head SET position = position + 1 RETURNING position)
-             INSERT INTO cqrs_events (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata)
-             SELECT head.position, 'late', 1, gen_random_uuid(), 'Late', 1, '{}', '{\"timestamp\":\"2026-11-26T00:00:00Z\"}' FROM head",
-        )
-        .execute(&mut *late)
-        .await
-        .unwrap();
+        let late = support::append_held_open(&store).await;
 
         // A reader that follows the log the whole time, like a catch-up projection.
         let seen = Arc::new(Mutex::new(Vec::<u64>::new()));

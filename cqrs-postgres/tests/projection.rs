@@ -70,15 +70,7 @@ async fn a_running_projection_sees_a_late_commit_and_misses_nothing() {
         .await
         .unwrap();
 
-    let mut late = store.pool().begin().await.unwrap();
-    sqlx::query(
-        "WITH head AS (UPDATE cqrs_log_head SET position = position + 1 RETURNING position)
-         INSERT INTO cqrs_events (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata)
-         SELECT head.position, 'late', 1, gen_random_uuid(), 'Late', 1, '{}', '{\"timestamp\":\"2026-11-26T00:00:00Z\"}' FROM head",
-    )
-    .execute(&mut *late)
-    .await
-    .unwrap();
+    let late = support::append_held_open(&store).await;
     let early = tokio::spawn({
         let store = store.clone();
         async move {
