@@ -1,6 +1,7 @@
 //! One active worker per projection across processes: a session advisory lock held
 //! on a dedicated connection. When the holder dies its connection closes, PostgreSQL
-//! releases the lock, and a waiting worker takes it on its next try.
+//! releases the lock, and a waiting worker takes it on its next try: at once when
+//! the process dies, within about 11 s (TCP keepalives) when its host vanishes.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +19,10 @@ use crate::store::PostgresEventStore;
 
 /// How often the holder checks that its lock connection is alive.
 const PING_EVERY: Duration = Duration::from_secs(1);
+
+/// Server-side TCP keepalives for the lock's session: idle 5 s, then 3 probes 2 s apart.
+const KEEPALIVES: &str =
+    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3";
 
 /// The lock key: the schema and the projection's name, hashed by PostgreSQL.
 const KEY: &str = "hashtextextended(current_schema() || '/' || $1, 0)";
@@ -112,6 +117,9 @@ async fn hold(
             let set_path = set_path.clone();
             Box::pin(async move {
                 conn.execute(set_path.as_str()).await?;
+                // If the holder's host vanishes without closing the connection, the
+                // server finds out within about 11 s and releases the lock.
+                conn.execute(KEEPALIVES).await?;
                 Ok(())
             })
         })
