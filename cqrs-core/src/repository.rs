@@ -1,5 +1,8 @@
 //! The write path: load an aggregate, decide a command, append its events.
 
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::aggregate::Aggregate;
@@ -7,7 +10,7 @@ use crate::command::Command;
 use crate::envelope::{EventDecodeError, EventEnvelope, EventHeader, NewEvent};
 use crate::event::{DomainEvent, EncodeError};
 use crate::metadata::Metadata;
-use crate::store::{EventStore, StoreError};
+use crate::store::{EventStore, Snapshot, SnapshotStore, StoreError};
 use crate::version::ExpectedVersion;
 
 /// Events read per round trip when an aggregate is replayed.
@@ -128,6 +131,22 @@ pub struct Repository<A: Aggregate, S> {
     store: S,
     services: A::Services,
     conflict_retries: u32,
+    snapshots: Option<SnapshotPolicy<A>>,
+}
+
+type LoadSnapshot =
+    Box<dyn Fn(String) -> BoxFuture<'static, Result<Option<Snapshot>, StoreError>> + Send + Sync>;
+type SaveSnapshot =
+    Box<dyn Fn(Snapshot) -> BoxFuture<'static, Result<(), StoreError>> + Send + Sync>;
+
+/// When and how the repository keeps snapshots (see [`Repository::with_snapshots`]).
+struct SnapshotPolicy<A: Aggregate> {
+    every: u64,
+    load: LoadSnapshot,
+    save: SaveSnapshot,
+    encode: fn(&A) -> Result<serde_json::Value, serde_json::Error>,
+    decode: fn(serde_json::Value) -> Result<A, serde_json::Error>,
+    clone_event: fn(&A::Event) -> A::Event,
 }
 
 impl<A: Aggregate, S: std::fmt::Debug> std::fmt::Debug for Repository<A, S> {
@@ -159,7 +178,36 @@ where
             store,
             services,
             conflict_retries: 3,
+            snapshots: None,
         }
+    }
+
+    /// Keeps a snapshot of the state every `every` events and loads from the latest
+    /// one, replaying only the events after it. A snapshot that no longer decodes
+    /// (the state type changed) is ignored and the stream is replayed in full; a
+    /// snapshot that cannot be saved is logged, never a failed command.
+    pub fn with_snapshots(mut self, every: u64) -> Self
+    where
+        S: SnapshotStore + Clone,
+        A: Serialize + DeserializeOwned,
+        A::Event: Clone,
+    {
+        let (loading, saving) = (self.store.clone(), self.store.clone());
+        self.snapshots = Some(SnapshotPolicy {
+            every: every.max(1),
+            load: Box::new(move |stream_id| {
+                let store = loading.clone();
+                Box::pin(async move { store.load_snapshot(&stream_id).await })
+            }),
+            save: Box::new(move |snapshot| {
+                let store = saving.clone();
+                Box::pin(async move { store.save_snapshot(snapshot).await })
+            }),
+            encode: |state| serde_json::to_value(state),
+            decode: serde_json::from_value,
+            clone_event: Clone::clone,
+        });
+        self
     }
 
     /// How often [`execute`](Self::execute) reloads and decides again after a
@@ -180,10 +228,7 @@ where
     }
 
     async fn load_stream(&self, stream_id: &str) -> Result<Loaded<A>, CommandError<A::Error>> {
-        let mut loaded = Loaded {
-            state: A::default(),
-            version: 0,
-        };
+        let mut loaded = self.load_snapshot(stream_id).await?;
         loop {
             let page = self
                 .store
@@ -198,6 +243,63 @@ where
             if count < REPLAY_PAGE {
                 return Ok(loaded);
             }
+        }
+    }
+
+    /// The latest usable snapshot, or the empty state.
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Loaded<A>, CommandError<A::Error>> {
+        let empty = Loaded {
+            state: A::default(),
+            version: 0,
+        };
+        let Some(policy) = &self.snapshots else {
+            return Ok(empty);
+        };
+        let Some(snapshot) = (policy.load)(stream_id.to_owned()).await? else {
+            return Ok(empty);
+        };
+        match (policy.decode)(snapshot.state) {
+            Ok(state) => Ok(Loaded {
+                state,
+                version: snapshot.version,
+            }),
+            Err(error) => {
+                tracing::warn!(
+                    stream_id,
+                    version = snapshot.version,
+                    "ignoring a snapshot that does not decode: {error}"
+                );
+                Ok(empty)
+            }
+        }
+    }
+
+    /// Saves a snapshot when the append crossed a multiple of the snapshot interval.
+    async fn maybe_snapshot(&self, stream_id: &str, loaded: Loaded<A>, events: &[A::Event]) {
+        let Some(policy) = &self.snapshots else {
+            return;
+        };
+        let version = loaded.version + events.len() as u64;
+        if version / policy.every == loaded.version / policy.every {
+            return;
+        }
+        let mut state = loaded.state;
+        for event in events {
+            state.apply((policy.clone_event)(event));
+        }
+        let saved = match (policy.encode)(&state) {
+            Ok(state) => {
+                let snapshot = Snapshot {
+                    stream_id: stream_id.to_owned(),
+                    version,
+                    state,
+                };
+                (policy.save)(snapshot).await.map_err(|e| e.to_string())
+            }
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = saved {
+            tracing::warn!(stream_id, version, "could not save a snapshot: {error}");
         }
     }
 
@@ -299,13 +401,15 @@ where
             })
             .collect();
         let result = self.store.append(stream_id, expected, new_events).await?;
+        let first_version = loaded.version + 1;
+        self.maybe_snapshot(stream_id, loaded, &events).await;
         Ok(headers
             .into_iter()
             .zip(events)
             .zip(result.positions)
             .enumerate()
             .map(|(index, ((mut header, event), position))| {
-                header.stream_version = loaded.version + 1 + index as u64;
+                header.stream_version = first_version + index as u64;
                 header.position = position;
                 header.recorded_at = result.recorded_at;
                 EventEnvelope { header, event }

@@ -318,3 +318,55 @@ async fn the_global_log_holds_every_cart_in_commit_order() {
         .unwrap();
     assert_eq!(checked_out.len(), 1);
 }
+
+#[tokio::test]
+async fn snapshots_are_kept_every_n_events_and_loading_starts_from_them() {
+    use cqrs_core::SnapshotStore;
+    let store = InMemoryEventStore::new();
+    let carts = carts(&store).with_snapshots(5);
+    for _ in 0..12 {
+        carts.execute("7", add("apple", 1)).await.unwrap();
+    }
+    let snapshot = store.load_snapshot("cart-7").await.unwrap().unwrap();
+    assert_eq!(
+        snapshot.version, 10,
+        "taken when the stream crossed 5 and 10"
+    );
+    assert_eq!(snapshot.state["lines"]["apple"], 10);
+    let cart = carts.load("7").await.unwrap();
+    assert_eq!((cart.version, cart.state.lines["apple"]), (12, 12));
+
+    // A snapshot that says something the events do not: loading believes it, which
+    // shows the events before it are not replayed.
+    let mut doctored = snapshot.clone();
+    doctored.state["lines"]["pear"] = json!(7);
+    store.save_snapshot(doctored).await.unwrap();
+    let cart = carts.load("7").await.unwrap();
+    assert_eq!(
+        (
+            cart.version,
+            cart.state.lines["pear"],
+            cart.state.lines["apple"]
+        ),
+        (12, 7, 12)
+    );
+}
+
+#[tokio::test]
+async fn a_snapshot_that_no_longer_decodes_is_ignored() {
+    use cqrs_core::SnapshotStore;
+    let store = InMemoryEventStore::new();
+    let carts = carts(&store).with_snapshots(2);
+    for _ in 0..3 {
+        carts.execute("7", add("apple", 1)).await.unwrap();
+    }
+    let mut stale = store.load_snapshot("cart-7").await.unwrap().unwrap();
+    stale.state = json!({ "an": "older shape" });
+    store.save_snapshot(stale).await.unwrap();
+    let cart = carts.load("7").await.unwrap();
+    assert_eq!(
+        (cart.version, cart.state.lines["apple"]),
+        (3, 3),
+        "replayed in full"
+    );
+}
