@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use cqrs_core::{EventHeader, Metadata, RecordedEvent, StoreError};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 /// The columns every read selects, in the order [`decode`] expects.
@@ -15,7 +16,8 @@ pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, StoreError> {
     let position = position as u64;
     let stream_version: i64 = row.try_get(2).map_err(column("stream_version", position))?;
     let event_version: i32 = row.try_get(5).map_err(column("event_version", position))?;
-    let metadata: serde_json::Value = row.try_get(7).map_err(column("metadata", position))?;
+    // Straight from the JSONB bytes into `Metadata`, without a `Value` in between.
+    let metadata: Json<Metadata> = row.try_get(7).map_err(column("metadata", position))?;
     Ok(RecordedEvent {
         header: EventHeader {
             stream_id: row.try_get(1).map_err(column("stream_id", position))?,
@@ -32,12 +34,7 @@ pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, StoreError> {
             recorded_at: row
                 .try_get::<DateTime<Utc>, _>(8)
                 .map_err(column("recorded_at", position))?,
-            metadata: serde_json::from_value::<Metadata>(metadata).map_err(|e| {
-                StoreError::Corrupt {
-                    position,
-                    reason: format!("metadata: {e}"),
-                }
-            })?,
+            metadata: metadata.0,
         },
         payload: row.try_get(6).map_err(column("payload", position))?,
     })
