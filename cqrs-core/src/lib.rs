@@ -117,7 +117,8 @@ pub use query::{Query, QueryHandler};
 pub use repository::{CommandError, ExecuteOptions, Loaded, Repository};
 pub use store::{
     AppendResult, CheckpointStore, EventStore, InMemoryEventStore, LogFollower, MemoryLease,
-    ReadAll, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore, wait_past_head,
+    ReadAll, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore, earlier_append,
+    wait_past_head,
 };
 pub use version::ExpectedVersion;
 

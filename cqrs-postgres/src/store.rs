@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use cqrs_core::{
     AppendResult, CheckpointStore, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll,
-    RecordedEvent, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
+    RecordedEvent, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
@@ -186,38 +186,18 @@ impl PostgresEventStore {
                 e,
             )
         })?;
-        if stored.is_empty() {
-            return Ok(None);
-        }
-        let found = |id: &Uuid| stored.iter().find(|s| s.0 == *id);
-        let duplicate = |event_id: Uuid, existing_stream: String| StoreError::DuplicateEventId {
-            event_id,
-            stream_id: stream_id.to_owned(),
-            existing_stream,
-        };
-        if stored.len() != events.len() {
-            let first = ids.iter().find_map(found).map(|s| (s.0, s.1.clone()));
-            let (event_id, existing) = first.unwrap_or((ids[0], stream_id.to_owned()));
-            return Err(duplicate(event_id, existing));
-        }
-        let mut positions = Vec::with_capacity(ids.len());
-        let mut previous: Option<i64> = None;
-        for id in &ids {
-            let Some((_, existing, version, position, _)) = found(id) else {
-                return Err(duplicate(*id, stream_id.to_owned()));
-            };
-            if existing != stream_id || previous.is_some_and(|p| *version != p + 1) {
-                return Err(duplicate(*id, existing.clone()));
-            }
-            previous = Some(*version);
-            positions.push(*position as u64);
-        }
-        Ok(Some(AppendResult {
-            stream_version: previous.unwrap_or(0) as u64,
-            positions,
-            recorded_at: stored[0].4,
-            duplicate: true,
-        }))
+        let stored: Vec<Option<StoredId>> = ids
+            .iter()
+            .map(|id| {
+                stored.iter().find(|s| s.0 == *id).map(|s| StoredId {
+                    stream_id: s.1.clone(),
+                    stream_version: s.2 as u64,
+                    position: s.3 as u64,
+                    recorded_at: s.4,
+                })
+            })
+            .collect();
+        cqrs_core::earlier_append(stream_id, events, &stored)
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use cqrs_core::{
     AppendResult, CheckpointStore, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll,
-    RecordedEvent, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
+    RecordedEvent, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
@@ -327,45 +327,16 @@ impl SqliteEventStore {
             .fetch_optional(&self.inner.pool)
             .await
             .map_err(|e| backend(format!("look up event id {}", event.event_id), e))?;
-            stored.push(found);
+            stored.push(
+                found.map(|(stream_id, version, position, recorded_at)| StoredId {
+                    stream_id,
+                    stream_version: version as u64,
+                    position: position as u64,
+                    recorded_at,
+                }),
+            );
         }
-        if stored.iter().all(Option::is_none) {
-            return Ok(None);
-        }
-        let duplicate = |index: usize, existing_stream: String| StoreError::DuplicateEventId {
-            event_id: events[index].event_id,
-            stream_id: stream_id.to_owned(),
-            existing_stream,
-        };
-        if let Some(first) = stored.iter().position(Option::is_some)
-            && stored.iter().any(Option::is_none)
-        {
-            let existing = stored[first]
-                .as_ref()
-                .map(|s| s.0.clone())
-                .unwrap_or_default();
-            return Err(duplicate(first, existing));
-        }
-        let mut positions = Vec::with_capacity(events.len());
-        let mut previous: Option<i64> = None;
-        let mut recorded = None;
-        for (index, found) in stored.into_iter().enumerate() {
-            let Some((existing, version, position, recorded_at)) = found else {
-                continue;
-            };
-            if existing != stream_id || previous.is_some_and(|p| version != p + 1) {
-                return Err(duplicate(index, existing));
-            }
-            previous = Some(version);
-            recorded.get_or_insert(recorded_at);
-            positions.push(position as u64);
-        }
-        Ok(Some(AppendResult {
-            stream_version: previous.unwrap_or(0) as u64,
-            positions,
-            recorded_at: recorded.unwrap_or_else(Utc::now),
-            duplicate: true,
-        }))
+        cqrs_core::earlier_append(stream_id, events, &stored)
     }
 }
 

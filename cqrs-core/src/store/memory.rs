@@ -154,46 +154,21 @@ impl State {
         stream_id: &str,
         events: &[NewEvent],
     ) -> Result<Option<AppendResult>, StoreError> {
-        let stored: Vec<Option<u64>> = events
+        let stored: Vec<Option<super::StoredId>> = events
             .iter()
-            .map(|e| self.ids.get(&e.event_id).copied())
+            .map(|e| {
+                self.ids.get(&e.event_id).map(|&position| {
+                    let header = &self.event_at(position).header;
+                    super::StoredId {
+                        stream_id: header.stream_id.clone(),
+                        stream_version: header.stream_version,
+                        position,
+                        recorded_at: header.recorded_at,
+                    }
+                })
+            })
             .collect();
-        if stored.iter().all(Option::is_none) {
-            return Ok(None);
-        }
-        let mismatch = |index: usize| {
-            let event_id = events[index].event_id;
-            let existing_stream = stored[index]
-                .map(|p| self.event_at(p).header.stream_id.clone())
-                .unwrap_or_default();
-            StoreError::DuplicateEventId {
-                event_id,
-                stream_id: stream_id.to_owned(),
-                existing_stream,
-            }
-        };
-        let mut positions = Vec::with_capacity(events.len());
-        let mut previous_version = None;
-        for (index, position) in stored.iter().enumerate() {
-            let Some(position) = *position else {
-                let first_stored = stored.iter().position(Option::is_some).unwrap_or(index);
-                return Err(mismatch(first_stored));
-            };
-            let header = &self.event_at(position).header;
-            let in_order = previous_version.is_none_or(|v| header.stream_version == v + 1);
-            if header.stream_id != stream_id || !in_order {
-                return Err(mismatch(index));
-            }
-            previous_version = Some(header.stream_version);
-            positions.push(position);
-        }
-        let first = &self.event_at(positions[0]).header;
-        Ok(Some(AppendResult {
-            stream_version: previous_version.unwrap_or(0),
-            positions,
-            recorded_at: first.recorded_at,
-            duplicate: true,
-        }))
+        super::earlier_append(stream_id, events, &stored)
     }
 }
 

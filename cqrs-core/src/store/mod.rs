@@ -2,11 +2,13 @@
 
 mod error;
 mod memory;
+mod retry;
 
 use std::future::Future;
 
 pub use error::StoreError;
 pub use memory::{InMemoryEventStore, MemoryLease};
+pub use retry::{StoredId, earlier_append};
 
 /// Waits on a head-position channel, for stores that publish appends in process.
 pub async fn wait_past_head(
