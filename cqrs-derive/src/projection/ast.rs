@@ -83,10 +83,12 @@ fn parse_handles(
     meta: &syn::meta::ParseNestedMeta<'_>,
 ) -> syn::Result<(Vec<Handled>, bool)> {
     if !meta.input.peek(syn::token::Paren) {
-        let error =
-            meta.error("`handles` lists the event variants: `handles(ItemAdded, ItemRemoved)`");
+        // Reported here, and kept as a (broken) `handles` so it is not also "missing".
+        cx.syn_error(
+            meta.error("`handles` lists the event variants: `handles(ItemAdded, ItemRemoved)`"),
+        );
         attr::skip_value(meta)?;
-        return Err(error);
+        return Ok((Vec::new(), true));
     }
     let mut handled = Vec::new();
     let mut had_errors = false;
@@ -101,7 +103,7 @@ fn parse_handles(
         };
         let method = if inner.input.peek(syn::Token![=]) {
             // handles(ItemRemoved = removed)
-            match attr::ident_value(&inner, "handler") {
+            match attr::ident_value(&inner, &variant.to_string()) {
                 Ok(method) => method,
                 Err(error) => {
                     had_errors = true;

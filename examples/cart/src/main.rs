@@ -8,7 +8,7 @@ use cart::domain::CartCommand;
 use cart::service::{AppError, CartApp, CartStore, top_runner};
 use clap::Parser;
 use cqrs_core::StoreError;
-use cqrs_core::runner::{RunState, RunnerOptions};
+use cqrs_core::runner::{RunState, RunnerOptions, error_chain};
 use cqrs_postgres::PostgresOptions;
 use cqrs_sqlite::SqliteEventStore;
 
@@ -40,7 +40,7 @@ async fn main() -> ExitCode {
 
 #[derive(Debug, thiserror::Error)]
 enum Failure {
-    #[error("{}", chain(.0))]
+    #[error("{}", error_chain(.0))]
     Store(StoreError),
     #[error(transparent)]
     App(#[from] AppError),
@@ -48,17 +48,6 @@ enum Failure {
     Serve(#[from] std::io::Error),
     #[error("cannot print JSON: {0}")]
     Json(#[from] serde_json::Error),
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    message
 }
 
 async fn run<S: CartStore>(store: S, cli: &Cli) -> Result<(), Failure> {
