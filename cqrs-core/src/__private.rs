@@ -113,6 +113,46 @@ pub fn decode_variant<E: serde::de::DeserializeOwned>(
     })
 }
 
+/// An upcaster: a function from an older payload to the next version's.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be an upcaster",
+    label = "not `fn(Older) -> Newer` with serde types",
+    note = "an upcaster takes the older payload (a type implementing `Deserialize`, or `serde_json::Value`) and returns the next version's payload (a type implementing `Serialize`, or `serde_json::Value`)"
+)]
+pub trait Upcaster<I, O> {
+    /// Runs the upcaster on a stored payload.
+    fn upcast(self, payload: serde_json::Value) -> Result<serde_json::Value, serde_json::Error>;
+}
+
+impl<F, I, O> Upcaster<I, O> for F
+where
+    F: FnOnce(I) -> O,
+    I: serde::de::DeserializeOwned,
+    O: serde::Serialize,
+{
+    #[inline]
+    fn upcast(self, payload: serde_json::Value) -> Result<serde_json::Value, serde_json::Error> {
+        let older = serde_json::from_value(payload)?;
+        serde_json::to_value(self(older))
+    }
+}
+
+/// Runs one upcaster, naming the event and version when it cannot read the payload.
+pub fn upcast<I, O>(
+    payload: serde_json::Value,
+    upcaster: impl Upcaster<I, O>,
+    name: &str,
+    from: u32,
+) -> Result<serde_json::Value, DecodeError> {
+    upcaster
+        .upcast(payload)
+        .map_err(|source| DecodeError::Upcast {
+            name: name.to_owned(),
+            from,
+            source,
+        })
+}
+
 /// The error for a stored name no variant has.
 pub fn unknown_event(name: &str, enum_name: &'static str) -> DecodeError {
     DecodeError::UnknownName {

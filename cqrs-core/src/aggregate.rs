@@ -15,6 +15,10 @@ use crate::event::DomainEvent;
 pub trait Aggregate: Default + Send + Sync + 'static {
     /// Names the aggregate's streams: an aggregate with id `42` lives in stream `"{TYPE_NAME}-42"`.
     const TYPE_NAME: &'static str;
+    /// The schema version of the state type, stored with its snapshots
+    /// (`#[aggregate(state_version = 2)]`; default `1`). Raise it whenever the state's
+    /// fields change: older snapshots are then ignored and the stream replayed.
+    const STATE_VERSION: u32 = 1;
     /// The events this aggregate records.
     type Event: DomainEvent;
     /// Why a command was refused.

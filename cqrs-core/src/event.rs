@@ -85,6 +85,7 @@ pub enum EncodeError {
 
 /// A stored event could not be turned back into the event enum.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum DecodeError {
     /// No variant has this persisted name.
     #[error("unknown event name `{name}` for `{enum_name}`")]
@@ -104,6 +105,18 @@ pub enum DecodeError {
         /// The newest version the code knows.
         known: u32,
     },
+    /// An upcaster's input type does not fit the stored payload, or its output does
+    /// not serialize.
+    #[error("event `{name}`: the upcaster from version {from} cannot read or write the payload")]
+    Upcast {
+        /// The stored name.
+        name: String,
+        /// The version the failing upcaster starts from.
+        from: u32,
+        /// What serde reported.
+        #[source]
+        source: serde_json::Error,
+    },
     /// The payload does not fit the variant's fields.
     #[error("payload of event `{name}` version {version} does not fit the variant")]
     Payload {
@@ -115,4 +128,15 @@ pub enum DecodeError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl DecodeError {
+    /// Whether the event is one this code does not know: a name no variant has, or a
+    /// version newer than the variant's (written by a newer deployment).
+    pub fn is_unknown_event(&self) -> bool {
+        matches!(
+            self,
+            DecodeError::UnknownName { .. } | DecodeError::NewerVersion { .. }
+        )
+    }
 }

@@ -27,7 +27,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
-use crate::event::DomainEvent;
 use crate::projection::{HandlerError, Projection};
 use crate::store::StoreError;
 
@@ -144,12 +143,9 @@ where
             None => P::default(),
         };
         for recorded in events.iter().filter(|e| P::handles(&e.header.event_name)) {
-            let event = P::Event::decode(
-                &recorded.header.event_name,
-                recorded.header.event_version,
-                recorded.payload.clone(),
-            )?;
-            state.project(&recorded.header, event)?;
+            if let Some(envelope) = P::decode_event(recorded.clone())? {
+                state.project(&envelope.header, envelope.event)?;
+            }
         }
         Ok(serde_json::to_value(&state)?)
     }

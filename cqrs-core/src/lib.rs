@@ -114,7 +114,7 @@ pub use event::{DecodeError, DomainEvent, EncodeError, EventType};
 pub use metadata::Metadata;
 pub use projection::{HandlerError, HandlerOutcome, Projection, ProjectionHandler};
 pub use query::{Query, QueryHandler};
-pub use repository::{CommandError, ExecuteOptions, Loaded, Repository};
+pub use repository::{AsOf, CommandError, ExecuteOptions, Loaded, Repository, RetryPolicy};
 pub use store::{
     AppendResult, CheckpointStore, EventStore, InMemoryEventStore, LogFollower, MemoryLease,
     ReadAll, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore, earlier_append,

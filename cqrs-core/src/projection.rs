@@ -22,9 +22,38 @@ pub trait Projection: Send + Sync + 'static {
     const NAME: &'static str;
     /// The persisted names of the events it handles.
     const HANDLED_EVENTS: &'static [&'static str];
+    /// Skip, with a warning, events this code does not know (a newer version of a
+    /// handled event, written by a newer deployment) instead of stopping at them
+    /// (`#[projection(skip_unknown)]`; default `false`). For blue/green deployments
+    /// where the old version keeps serving reads while the new one writes.
+    const SKIP_UNKNOWN: bool = false;
 
     /// Updates the read model with one event.
     fn project(&mut self, header: &EventHeader, event: Self::Event) -> Result<(), HandlerError>;
+
+    /// Decodes a stored event for this projection: `Ok(None)` when it is unknown to
+    /// this code and the projection skips unknown events (logged as a warning).
+    fn decode_event(
+        recorded: crate::envelope::RecordedEvent,
+    ) -> Result<
+        Option<crate::envelope::EventEnvelope<Self::Event>>,
+        Box<crate::envelope::EventDecodeError>,
+    > {
+        match recorded.decode::<Self::Event>() {
+            Ok(envelope) => Ok(Some(envelope)),
+            Err(error) if Self::SKIP_UNKNOWN && error.source.is_unknown_event() => {
+                tracing::warn!(
+                    projection = Self::NAME,
+                    position = error.position,
+                    stream_id = %error.stream_id,
+                    "skipping an event this code does not know: {}",
+                    error.source
+                );
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
 
     /// Whether the projection handles events with this persisted name.
     fn handles(event_name: &str) -> bool {

@@ -173,6 +173,16 @@ pub(crate) fn path_value(meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<s
     parse_value(meta, key, "a path", "::my_crate::cqrs")
 }
 
+/// `key = path` naming `what`, with an example for the error.
+pub(crate) fn path_value_as(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    what: &str,
+    example: &str,
+) -> syn::Result<syn::Path> {
+    parse_value(meta, key, what, example)
+}
+
 fn parse_value<T: Parse>(
     meta: &ParseNestedMeta<'_>,
     key: &str,

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "create the inline documents table",
         include_str!("../migrations/0003_create_documents.sql"),
     ),
+    (
+        4,
+        "record the state version of snapshots",
+        include_str!("../migrations/0004_snapshot_state_version.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes starting at the same time.

@@ -173,30 +173,7 @@ impl PostgresEventStore {
         events: &[NewEvent],
     ) -> Result<Option<AppendResult>, StoreError> {
         let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
-        let stored: Vec<(Uuid, String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT event_id, stream_id, stream_version, position, recorded_at
-             FROM cqrs_events WHERE event_id = ANY($1)",
-        )
-        .bind(&ids)
-        .fetch_all(&self.inner.pool)
-        .await
-        .map_err(|e| {
-            backend(
-                format!("look up the event ids appended to `{stream_id}`"),
-                e,
-            )
-        })?;
-        let stored: Vec<Option<StoredId>> = ids
-            .iter()
-            .map(|id| {
-                stored.iter().find(|s| s.0 == *id).map(|s| StoredId {
-                    stream_id: s.1.clone(),
-                    stream_version: s.2 as u64,
-                    position: s.3 as u64,
-                    recorded_at: s.4,
-                })
-            })
-            .collect();
+        let stored = self.locate_events(&ids).await?;
         cqrs_core::earlier_append(stream_id, events, &stored)
     }
 }
@@ -431,6 +408,28 @@ impl EventStore for PostgresEventStore {
             .map_err(|e| backend("read the head position", e))?;
         Ok(head as u64)
     }
+
+    async fn locate_events(&self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
+        let stored: Vec<(Uuid, String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT event_id, stream_id, stream_version, position, recorded_at
+             FROM cqrs_events WHERE event_id = ANY($1)",
+        )
+        .bind(event_ids)
+        .fetch_all(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("look up {} event ids", event_ids.len()), e))?;
+        Ok(event_ids
+            .iter()
+            .map(|id| {
+                stored.iter().find(|s| s.0 == *id).map(|s| StoredId {
+                    stream_id: s.1.clone(),
+                    stream_version: s.2 as u64,
+                    position: s.3 as u64,
+                    recorded_at: s.4,
+                })
+            })
+            .collect())
+    }
 }
 
 fn limit(max_count: usize) -> i64 {
@@ -440,13 +439,16 @@ fn limit(max_count: usize) -> i64 {
 impl SnapshotStore for PostgresEventStore {
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO cqrs_snapshots (stream_id, version, state) VALUES ($1, $2, $3)
+            "INSERT INTO cqrs_snapshots (stream_id, version, state, state_version)
+             VALUES ($1, $2, $3, $4)
              ON CONFLICT (stream_id) DO UPDATE
-             SET version = EXCLUDED.version, state = EXCLUDED.state, saved_at = now()",
+             SET version = EXCLUDED.version, state = EXCLUDED.state, saved_at = now(),
+                 state_version = EXCLUDED.state_version",
         )
         .bind(&snapshot.stream_id)
         .bind(snapshot.version as i64)
         .bind(&snapshot.state)
+        .bind(i32::try_from(snapshot.state_version).unwrap_or(i32::MAX))
         .execute(&self.inner.pool)
         .await
         .map_err(|e| {
@@ -459,15 +461,17 @@ impl SnapshotStore for PostgresEventStore {
     }
 
     async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
-        let row: Option<(i64, serde_json::Value)> =
-            sqlx::query_as("SELECT version, state FROM cqrs_snapshots WHERE stream_id = $1")
-                .bind(stream_id)
-                .fetch_optional(&self.inner.pool)
-                .await
-                .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
-        Ok(row.map(|(version, state)| Snapshot {
+        let row: Option<(i64, serde_json::Value, i32)> = sqlx::query_as(
+            "SELECT version, state, state_version FROM cqrs_snapshots WHERE stream_id = $1",
+        )
+        .bind(stream_id)
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
+        Ok(row.map(|(version, state, state_version)| Snapshot {
             stream_id: stream_id.to_owned(),
             version: version as u64,
+            state_version: u32::try_from(state_version).unwrap_or(0),
             state,
         }))
     }

@@ -23,6 +23,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "create the inline documents table",
         include_str!("../migrations/0003_create_documents.sql"),
     ),
+    (
+        4,
+        "record the state version of snapshots",
+        include_str!("../migrations/0004_snapshot_state_version.sql"),
+    ),
 ];
 
 /// Applies the migrations the database lacks, each in its own transaction, holding

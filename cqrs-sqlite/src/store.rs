@@ -13,6 +13,7 @@ use cqrs_core::{
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{Mutex, watch};
+use uuid::Uuid;
 
 use cqrs_core::inline::{DocumentStore, InlineRegistry, InlineViews, StoredDocument};
 
@@ -273,6 +274,28 @@ impl EventStore for SqliteEventStore {
     async fn head_position(&self) -> Result<u64, StoreError> {
         head_position(&self.inner.pool).await
     }
+
+    async fn locate_events(&self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
+        let mut stored = Vec::with_capacity(event_ids.len());
+        for event_id in event_ids {
+            let found: Option<(String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+                "SELECT stream_id, stream_version, position, recorded_at FROM cqrs_events WHERE event_id = ?1",
+            )
+            .bind(event_id.to_string())
+            .fetch_optional(&self.inner.pool)
+            .await
+            .map_err(|e| backend(format!("look up event id {event_id}"), e))?;
+            stored.push(
+                found.map(|(stream_id, version, position, recorded_at)| StoredId {
+                    stream_id,
+                    stream_version: version as u64,
+                    position: position as u64,
+                    recorded_at,
+                }),
+            );
+        }
+        Ok(stored)
+    }
 }
 
 impl SqliteEventStore {
@@ -318,24 +341,8 @@ impl SqliteEventStore {
         stream_id: &str,
         events: &[NewEvent],
     ) -> Result<Option<AppendResult>, StoreError> {
-        let mut stored = Vec::with_capacity(events.len());
-        for event in events {
-            let found: Option<(String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT stream_id, stream_version, position, recorded_at FROM cqrs_events WHERE event_id = ?1",
-            )
-            .bind(event.event_id.to_string())
-            .fetch_optional(&self.inner.pool)
-            .await
-            .map_err(|e| backend(format!("look up event id {}", event.event_id), e))?;
-            stored.push(
-                found.map(|(stream_id, version, position, recorded_at)| StoredId {
-                    stream_id,
-                    stream_version: version as u64,
-                    position: position as u64,
-                    recorded_at,
-                }),
-            );
-        }
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        let stored = self.locate_events(&ids).await?;
         cqrs_core::earlier_append(stream_id, events, &stored)
     }
 }
@@ -457,28 +464,37 @@ fn limit(max_count: usize) -> i64 {
 impl SnapshotStore for SqliteEventStore {
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO cqrs_snapshots (stream_id, version, state, saved_at) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO cqrs_snapshots (stream_id, version, state, saved_at, state_version)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (stream_id) DO UPDATE
-             SET version = excluded.version, state = excluded.state, saved_at = excluded.saved_at",
+             SET version = excluded.version, state = excluded.state, saved_at = excluded.saved_at,
+                 state_version = excluded.state_version",
         )
         .bind(&snapshot.stream_id)
         .bind(snapshot.version as i64)
         .bind(snapshot.state.to_string())
         .bind(Utc::now())
+        .bind(i64::from(snapshot.state_version))
         .execute(&self.inner.pool)
         .await
-        .map_err(|e| backend(format!("save the snapshot of stream `{}`", snapshot.stream_id), e))?;
+        .map_err(|e| {
+            backend(
+                format!("save the snapshot of stream `{}`", snapshot.stream_id),
+                e,
+            )
+        })?;
         Ok(())
     }
 
     async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, state FROM cqrs_snapshots WHERE stream_id = ?1")
-                .bind(stream_id)
-                .fetch_optional(&self.inner.pool)
-                .await
-                .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
-        row.map(|(version, state)| {
+        let row: Option<(i64, String, i64)> = sqlx::query_as(
+            "SELECT version, state, state_version FROM cqrs_snapshots WHERE stream_id = ?1",
+        )
+        .bind(stream_id)
+        .fetch_optional(&self.inner.pool)
+        .await
+        .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
+        row.map(|(version, state, state_version)| {
             let state = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt {
                 position: 0,
                 reason: format!("snapshot of stream `{stream_id}`: {e}"),
@@ -486,6 +502,7 @@ impl SnapshotStore for SqliteEventStore {
             Ok(Snapshot {
                 stream_id: stream_id.to_owned(),
                 version: version as u64,
+                state_version: u32::try_from(state_version).unwrap_or(0),
                 state,
             })
         })

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::{Cart, CartCommand, CartError, CartEvent, Shop};
 use cqrs_core::{
     CommandError, EventStore, ExecuteOptions, ExpectedVersion, InMemoryEventStore, Metadata,
-    NewEvent, ReadAll, Repository, Uuid,
+    NewEvent, ReadAll, Repository, RetryPolicy, Uuid,
 };
 use serde_json::json;
 
@@ -148,7 +148,7 @@ async fn an_expected_version_that_does_not_match_is_a_conflict_with_both_version
 }
 
 /// Two commands load the same version and decide at the same time: with
-/// `execute_with` the loser gets a conflict; with `execute` it reloads and succeeds.
+/// the loser gets a conflict; with a retry policy it reloads and succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_commands_conflict_once_and_retry_when_asked() {
     for retrying in [false, true] {
@@ -157,8 +157,7 @@ async fn racing_commands_conflict_once_and_retry_when_asked() {
             barrier: Some(Arc::new(tokio::sync::Barrier::new(2))),
             ..Shop::default()
         };
-        let carts =
-            Arc::new(Repository::<Cart, _>::with_services(store.clone(), shop).conflict_retries(0));
+        let carts = Arc::new(Repository::<Cart, _>::with_services(store.clone(), shop));
         let tasks: Vec<_> = ["apple", "pear"]
             .into_iter()
             .map(|sku| {
@@ -187,7 +186,8 @@ async fn racing_commands_conflict_once_and_retry_when_asked() {
         if retrying {
             // The barrier is spent; a retrying execute now reloads version 1 and wins.
             let retrying_carts =
-                Repository::<Cart, _>::with_services(store.clone(), Shop::default());
+                Repository::<Cart, _>::with_services(store.clone(), Shop::default())
+                    .retry_conflicts(RetryPolicy::attempts(3));
             retrying_carts
                 .execute("race", CartCommand::AddAfterBarrier { sku: "kiwi".into() })
                 .await
@@ -200,7 +200,7 @@ async fn racing_commands_conflict_once_and_retry_when_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_commands_on_one_cart_all_land_through_retries() {
     let store = InMemoryEventStore::new();
-    let carts = Arc::new(carts(&store).conflict_retries(64));
+    let carts = Arc::new(carts(&store).retry_conflicts(RetryPolicy::attempts(64)));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let carts = carts.clone();

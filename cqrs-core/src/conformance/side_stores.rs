@@ -13,6 +13,7 @@ pub async fn snapshots_save_load_replace<S: ConformingStore>(store: &S) {
     let first = Snapshot {
         stream_id: "cart-1".into(),
         version: 10,
+        state_version: 1,
         state: json!({ "items": { "apple": 2 }, "note": "ünïcødé" }),
     };
     must(store.save_snapshot(first.clone()).await);
@@ -20,6 +21,7 @@ pub async fn snapshots_save_load_replace<S: ConformingStore>(store: &S) {
     let second = Snapshot {
         stream_id: "cart-1".into(),
         version: 20,
+        state_version: 3,
         state: json!({ "items": {} }),
     };
     must(store.save_snapshot(second.clone()).await);

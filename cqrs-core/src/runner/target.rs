@@ -63,9 +63,11 @@ fn project_one<P: Projection>(
     if !P::handles(&recorded.header.event_name) {
         return Ok(());
     }
-    let EventEnvelope { header, event } = recorded
-        .decode::<P::Event>()
-        .map_err(ProjectionError::Decode)?;
+    let Some(EventEnvelope { header, event }) =
+        P::decode_event(recorded).map_err(ProjectionError::Decode)?
+    else {
+        return Ok(());
+    };
     projection
         .project(&header, event)
         .map_err(|source| ProjectionError::Handler {

@@ -148,26 +148,25 @@ impl State {
         &self.log[(position - 1) as usize]
     }
 
+    fn locate(&self, event_id: &Uuid) -> Option<super::StoredId> {
+        self.ids.get(event_id).map(|&position| {
+            let header = &self.event_at(position).header;
+            super::StoredId {
+                stream_id: header.stream_id.clone(),
+                stream_version: header.stream_version,
+                position,
+                recorded_at: header.recorded_at,
+            }
+        })
+    }
+
     /// Returns the original result when `events` is an exact retry of an earlier append.
     fn earlier_append(
         &self,
         stream_id: &str,
         events: &[NewEvent],
     ) -> Result<Option<AppendResult>, StoreError> {
-        let stored: Vec<Option<super::StoredId>> = events
-            .iter()
-            .map(|e| {
-                self.ids.get(&e.event_id).map(|&position| {
-                    let header = &self.event_at(position).header;
-                    super::StoredId {
-                        stream_id: header.stream_id.clone(),
-                        stream_version: header.stream_version,
-                        position,
-                        recorded_at: header.recorded_at,
-                    }
-                })
-            })
-            .collect();
+        let stored: Vec<_> = events.iter().map(|e| self.locate(&e.event_id)).collect();
         super::earlier_append(stream_id, events, &stored)
     }
 }
@@ -292,6 +291,14 @@ impl EventStore for InMemoryEventStore {
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
         Ok(self.read().stream_version(stream_id))
+    }
+
+    async fn locate_events(
+        &self,
+        event_ids: &[Uuid],
+    ) -> Result<Vec<Option<super::StoredId>>, StoreError> {
+        let state = self.read();
+        Ok(event_ids.iter().map(|id| state.locate(id)).collect())
     }
 
     async fn head_position(&self) -> Result<u64, StoreError> {

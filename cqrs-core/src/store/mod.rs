@@ -131,6 +131,13 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The position of the newest event every reader can see: `0` for an empty store.
     fn head_position(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Where each of these event ids is stored, in the order asked: `None` for an id
+    /// the store does not hold. Served from the unique index on event ids.
+    fn locate_events(
+        &self,
+        event_ids: &[uuid::Uuid],
+    ) -> impl Future<Output = Result<Vec<Option<StoredId>>, StoreError>> + Send;
 }
 
 /// An aggregate's serialized state at a stream version, to skip replaying old events.
@@ -140,6 +147,10 @@ pub struct Snapshot {
     pub stream_id: String,
     /// The version of the last event applied.
     pub version: u64,
+    /// The schema version of the state's type when it was saved
+    /// ([`Aggregate::STATE_VERSION`](crate::Aggregate::STATE_VERSION)); a snapshot of
+    /// another version is ignored and the stream replayed.
+    pub state_version: u32,
     /// The serialized state.
     pub state: serde_json::Value,
 }

@@ -13,9 +13,11 @@ pub(crate) struct AggregateType<'a> {
     pub(crate) error: Option<syn::Type>,
     /// `services = PriceList`; default `()`.
     pub(crate) services: syn::Type,
+    /// `state_version = 2`: the schema version of the state, stored with snapshots.
+    pub(crate) state_version: Option<(syn::LitInt, u32)>,
 }
 
-const KEYS: &[&str] = &["name", "event", "error", "services"];
+const KEYS: &[&str] = &["name", "event", "error", "services", "state_version"];
 
 impl<'a> AggregateType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
@@ -24,6 +26,7 @@ impl<'a> AggregateType<'a> {
         let mut event = Attr::none(cx, "aggregate", "event");
         let mut error = Attr::none(cx, "aggregate", "error");
         let mut services = Attr::none(cx, "aggregate", "services");
+        let mut state_version = Attr::none(cx, "aggregate", "state_version");
         attr::each_attr(cx, &input.attrs, "aggregate", |meta| {
             if meta.path.is_ident("name") {
                 // #[aggregate(name = "cart")]
@@ -41,6 +44,10 @@ impl<'a> AggregateType<'a> {
                 // #[aggregate(services = PriceList)]
                 let ty = attr::type_value(meta, "services")?;
                 services.set(&meta.path, ty);
+            } else if meta.path.is_ident("state_version") {
+                // #[aggregate(state_version = 2)]
+                let version = attr::u32_value(meta, "state_version")?;
+                state_version.set(&meta.path, version);
             } else if meta.path.is_ident("command") {
                 let error = meta.error(
                     "`command` is not needed here: the command enum names its aggregate with `#[command(aggregate = ...)]`",
@@ -66,6 +73,7 @@ impl<'a> AggregateType<'a> {
             event: event.get(),
             error: error.get(),
             services: services.get().unwrap_or_else(|| syn::parse_quote!(())),
+            state_version: state_version.get(),
         }
     }
 }

@@ -30,4 +30,10 @@ pub(crate) fn check(cx: &Ctxt, aggregate: &AggregateType<'_>) {
             "aggregate names must be non-empty and contain no whitespace: `name = \"cart\"`",
         );
     }
+    if let Some((lit, 0)) = &aggregate.state_version {
+        cx.error_spanned_by(
+            lit,
+            "state versions start at 1: `state_version = 1` (the default), raised each time the state's fields change",
+        );
+    }
 }

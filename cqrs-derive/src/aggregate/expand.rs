@@ -16,6 +16,10 @@ pub(crate) fn expand(aggregate: &AggregateType<'_>) -> TokenStream {
     let (impl_generics, ty_generics, where_clause) = aggregate.original.generics.split_for_impl();
     let name = &aggregate.name.1;
     let services = &aggregate.services;
+    let state_version = aggregate
+        .state_version
+        .as_ref()
+        .map(|(_, version)| quote!(const STATE_VERSION: u32 = #version;));
     // Spanned at `event = ...`, where a missing `#[event(aggregate = ...)]` is reported.
     let apply = quote_spanned! {event.span()=>
         <#event as #private::ApplyTo<Self>>::apply_to(__event, self)
@@ -24,6 +28,7 @@ pub(crate) fn expand(aggregate: &AggregateType<'_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #private::Aggregate for #ident #ty_generics #where_clause {
             const TYPE_NAME: &'static str = #name;
+            #state_version
             type Event = #event;
             type Error = #error;
             type Services = #services;

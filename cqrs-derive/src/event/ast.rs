@@ -1,5 +1,7 @@
 //! The event enum as the derive sees it, keeping the user's tokens for errors.
 
+use syn::meta::ParseNestedMeta;
+
 use crate::attr::{self, Attr, Flag};
 use crate::case::snake_case;
 use crate::ctxt::Ctxt;
@@ -20,7 +22,18 @@ pub(crate) struct EventVariant<'a> {
     pub(crate) name: (proc_macro2::TokenStream, String),
     pub(crate) version: (proc_macro2::TokenStream, u32),
     pub(crate) apply: Apply,
+    /// `upcast(from = N, with = function)`, in the order written.
+    pub(crate) upcasts: Vec<Upcast>,
     pub(crate) fields: Vec<Field<'a>>,
+}
+
+/// `upcast(from = 1, with = item_added_v1)`: turns a stored payload of version
+/// `from` into one of version `from + 1`.
+pub(crate) struct Upcast {
+    /// The older version, with its literal.
+    pub(crate) from: (syn::LitInt, u32),
+    /// The function: `fn(Older) -> Newer`, both serde types (or `serde_json::Value`).
+    pub(crate) with: syn::Path,
 }
 
 pub(crate) enum Apply {
@@ -33,7 +46,8 @@ pub(crate) enum Apply {
 }
 
 const CONTAINER_KEYS: &[&str] = &["aggregate"];
-const VARIANT_KEYS: &[&str] = &["name", "version", "apply", "skip_apply"];
+const VARIANT_KEYS: &[&str] = &["name", "version", "apply", "skip_apply", "upcast"];
+const UPCAST_KEYS: &[&str] = &["from", "with"];
 
 impl<'a> EventEnum<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
@@ -86,6 +100,7 @@ impl<'a> EventVariant<'a> {
         let mut version = Attr::none(cx, "event", "version");
         let mut apply = Attr::none(cx, "event", "apply");
         let mut skip_apply = Flag::none(cx, "event", "skip_apply");
+        let mut upcasts = Vec::new();
         attr::each_attr(cx, &variant.attrs, "event", |meta| {
             if meta.path.is_ident("name") {
                 // #[event(name = "cart.item_added")]
@@ -102,6 +117,11 @@ impl<'a> EventVariant<'a> {
             } else if meta.path.is_ident("skip_apply") {
                 // #[event(skip_apply)]
                 skip_apply.set(meta)?;
+            } else if meta.path.is_ident("upcast") {
+                // #[event(upcast(from = 1, with = item_added_v1))]
+                if let Some(upcast) = parse_upcast(cx, meta)? {
+                    upcasts.push(upcast);
+                }
             } else if CONTAINER_KEYS.iter().any(|k| meta.path.is_ident(k)) {
                 let error = meta.error(format!(
                     "`{}` belongs on the enum, not on a variant: `#[event({} = ...)]` above `enum`",
@@ -147,7 +167,48 @@ impl<'a> EventVariant<'a> {
             name,
             version,
             apply,
+            upcasts,
             fields: fields::fields(&variant.fields),
         }
     }
+}
+
+/// `upcast(from = 1, with = function)`; `None` when it was malformed (already reported).
+fn parse_upcast(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Upcast>> {
+    const EXAMPLE: &str = "`upcast(from = 1, with = upgrade_v1)`";
+    if !meta.input.peek(syn::token::Paren) {
+        let error = meta.error(format!(
+            "`upcast` takes the older version and a function: {EXAMPLE}"
+        ));
+        attr::skip_value(meta)?;
+        return Err(error);
+    }
+    let mut from = Attr::none(cx, "event(upcast", "from");
+    let mut with = Attr::none(cx, "event(upcast", "with");
+    let mut malformed = false;
+    meta.parse_nested_meta(|inner| {
+        let parsed = if inner.path.is_ident("from") {
+            attr::u32_value(&inner, "from").map(|value| from.set(&inner.path, value))
+        } else if inner.path.is_ident("with") {
+            attr::path_value_as(&inner, "with", "a function", "upgrade_v1")
+                .map(|path| with.set(&inner.path, path))
+        } else {
+            attr::unknown_key(&inner, "upcast", UPCAST_KEYS)
+        };
+        if let Err(error) = parsed {
+            malformed = true;
+            cx.syn_error(error);
+        }
+        Ok(())
+    })?;
+    let (from, with) = (from.get(), with.get());
+    let missing = match (&from, &with) {
+        (None, _) => Some("from"),
+        (_, None) => Some("with"),
+        _ => None,
+    };
+    if let Some(key) = missing.filter(|_| !malformed) {
+        cx.error_spanned_by(&meta.path, format!("`upcast` needs `{key}`: {EXAMPLE}"));
+    }
+    Ok(from.zip(with).map(|(from, with)| Upcast { from, with }))
 }

@@ -9,6 +9,7 @@ pub(crate) fn check(cx: &Ctxt, event: &EventEnum<'_>) {
     check_not_empty(cx, event);
     check_names(cx, event);
     check_versions(cx, event);
+    check_upcasts(cx, event);
     check_apply_needs_aggregate(cx, event);
     check_serde_container(cx, event);
     check_serde_variants(cx, event);
@@ -52,6 +53,46 @@ fn check_versions(cx: &Ctxt, event: &EventEnum<'_>) {
             cx.error_spanned_by(
                 &variant.version.0,
                 "event versions start at 1: `version = 1`",
+            );
+        }
+    }
+}
+
+/// Upcasters form one chain, `from`, `from + 1`, ..., `version - 1`, so every stored
+/// version from the first upcaster's on reaches the variant's version.
+fn check_upcasts(cx: &Ctxt, event: &EventEnum<'_>) {
+    for variant in &event.variants {
+        let version = variant.version.1;
+        let mut froms: Vec<u32> = Vec::new();
+        for upcast in &variant.upcasts {
+            let (lit, from) = &upcast.from;
+            if *from >= version {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "an upcaster must start from an older version: this variant is version {version}, so `from` must be below {version}; to read version {from}, set `version = {}` on the variant",
+                        from.saturating_add(1)
+                    ),
+                );
+            } else if froms.contains(from) {
+                cx.error_spanned_by(
+                    lit,
+                    format!("duplicate upcaster from version {from}: give each older version one `upcast`"),
+                );
+            } else {
+                froms.push(*from);
+            }
+        }
+        let Some(first) = froms.iter().min().copied() else {
+            continue;
+        };
+        for missing in (first..version).filter(|v| !froms.contains(v)) {
+            cx.error_spanned_by(
+                &variant.version.0,
+                format!(
+                    "version gap: upcasters lead from version {first} to {version}, but none starts at version {missing}; add `upcast(from = {missing}, with = ...)` turning a version {missing} payload into version {}",
+                    missing + 1
+                ),
             );
         }
     }

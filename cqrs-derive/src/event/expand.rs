@@ -78,11 +78,13 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
         let name = &v.name.1;
         let version = v.version.1;
         let variant = v.ident.unraw().to_string();
+        let upcasts = upcast_chain(&private, v);
         quote! {
             #name => {
                 if __version > #version {
                     #private::Result::Err(#private::newer_version(__name, __version, #version))
                 } else {
+                    #upcasts
                     #decode(#variant, __name, __version, __payload)
                 }
             }
@@ -117,6 +119,30 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// Runs a stored payload through every upcaster from its version on, oldest first.
+/// A version older than the first upcaster is read as that upcaster's input.
+fn upcast_chain(private: &TokenStream, variant: &EventVariant<'_>) -> TokenStream {
+    let mut upcasts: Vec<_> = variant.upcasts.iter().collect();
+    upcasts.sort_by_key(|u| u.from.1);
+    let steps = upcasts.iter().map(|upcast| {
+        let from = upcast.from.1;
+        let with = &upcast.with;
+        let call = quote_spanned!(syn::spanned::Spanned::span(with)=> #private::upcast(__payload, #with, __name, #from));
+        quote! {
+            if __version <= #from {
+                __payload = #call?;
+            }
+        }
+    });
+    if upcasts.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        let mut __payload = __payload;
+        #(#steps)*
     }
 }
 

@@ -1,6 +1,6 @@
 //! The projection's read-model type as the derive sees it.
 
-use crate::attr::{self, Attr};
+use crate::attr::{self, Attr, Flag};
 use crate::case::snake_case;
 use crate::ctxt::Ctxt;
 
@@ -12,6 +12,8 @@ pub(crate) struct ProjectionType<'a> {
     pub(crate) event: Option<syn::Type>,
     /// `handles(ItemAdded, ItemRemoved = removed)`; `None` when the key is missing.
     pub(crate) handles: Option<Handles>,
+    /// `skip_unknown`: skip events newer than this code instead of stopping.
+    pub(crate) skip_unknown: bool,
 }
 
 pub(crate) struct Handles {
@@ -29,7 +31,7 @@ pub(crate) struct Handled {
     pub(crate) method: syn::Ident,
 }
 
-const KEYS: &[&str] = &["name", "event", "handles"];
+const KEYS: &[&str] = &["name", "event", "handles", "skip_unknown"];
 
 impl<'a> ProjectionType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
@@ -37,6 +39,7 @@ impl<'a> ProjectionType<'a> {
         let mut name = Attr::none(cx, "projection", "name");
         let mut event = Attr::none(cx, "projection", "event");
         let mut handles = Attr::none(cx, "projection", "handles");
+        let mut skip_unknown = Flag::none(cx, "projection", "skip_unknown");
         attr::each_attr(cx, &input.attrs, "projection", |meta| {
             if meta.path.is_ident("name") {
                 // #[projection(name = "top_products")]
@@ -50,6 +53,9 @@ impl<'a> ProjectionType<'a> {
                 // #[projection(handles(ItemAdded, ItemRemoved = removed))]
                 let list = parse_handles(cx, meta)?;
                 handles.set(&meta.path, list);
+            } else if meta.path.is_ident("skip_unknown") {
+                // #[projection(skip_unknown)]
+                skip_unknown.set(meta)?;
             } else {
                 return attr::unknown_key(meta, "projection", KEYS);
             }
@@ -74,6 +80,7 @@ impl<'a> ProjectionType<'a> {
                     list,
                     had_errors,
                 }),
+            skip_unknown: skip_unknown.get(),
         }
     }
 }

@@ -15,6 +15,11 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
     let ident = &projection.original.ident;
     let (impl_generics, ty_generics, where_clause) = projection.original.generics.split_for_impl();
     let name = &projection.name.1;
+    let skip_unknown = projection.skip_unknown.then(|| {
+        quote!(
+            const SKIP_UNKNOWN: bool = true;
+        )
+    });
     // `<CartEvent as EventVariant<{ id("ItemAdded") }>>`, every token spanned at the
     // user's variant name, so a misspelled variant is reported there, once.
     let variant_traits: Vec<TokenStream> = handles
@@ -67,6 +72,7 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
             type Event = #event;
             const NAME: &'static str = #name;
             const HANDLED_EVENTS: &'static [&'static str] = &[#(#event_names),*];
+            #skip_unknown
 
             fn project(
                 &mut self,

@@ -1,0 +1,453 @@
+//! The write path: load an aggregate, decide a command, append its events.
+
+mod error;
+mod options;
+mod snapshots;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+pub use error::CommandError;
+pub use options::{AsOf, ExecuteOptions, RetryPolicy};
+
+use crate::aggregate::Aggregate;
+use crate::command::Command;
+use crate::envelope::{EventEnvelope, EventHeader, NewEvent, RecordedEvent};
+use crate::event::DomainEvent;
+use crate::metadata::Metadata;
+use crate::store::{EventStore, SnapshotStore, StoreError};
+use crate::version::ExpectedVersion;
+use snapshots::SnapshotPolicy;
+
+/// Events read per round trip when an aggregate is replayed.
+const REPLAY_PAGE: usize = 1_000;
+
+/// An aggregate rebuilt from its stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded<A> {
+    /// The state after every stored event.
+    pub state: A,
+    /// The stream's version: the number of events applied (`0` for a new aggregate).
+    pub version: u64,
+}
+
+/// A loaded aggregate and the version of the snapshot it started from.
+struct Replayed<A> {
+    loaded: Loaded<A>,
+    snapshot_version: u64,
+}
+
+/// The id of the `index`-th event a command appends: derived from the command's id,
+/// so a repeated command carries the same ids and the store recognises it.
+fn event_id(command_id: Uuid, index: usize) -> Uuid {
+    Uuid::new_v5(&command_id, &(index as u64).to_be_bytes())
+}
+
+/// Loads aggregates from an event store and executes commands against them.
+///
+/// ```
+/// # use cqrs_core::doc_example::*;
+/// use cqrs_core::{InMemoryEventStore, Repository};
+///
+/// # pollster::block_on(async {
+/// let carts = Repository::<Cart, _>::new(InMemoryEventStore::new());
+/// let committed = carts.execute("42", CartCommand::AddItem { sku: "apple".into(), quantity: 2 }).await?;
+/// assert_eq!(committed[0].header.stream_id, "cart-42");
+/// assert_eq!(committed[0].header.stream_version, 1);
+///
+/// let refused = carts.execute("42", CartCommand::AddItem { sku: "pear".into(), quantity: 0 }).await;
+/// assert!(matches!(refused.unwrap_err().rejection(), Some(CartError::ZeroQuantity)));
+/// assert_eq!(carts.load("42").await?.state.items["apple"], 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub struct Repository<A: Aggregate, S> {
+    store: S,
+    services: A::Services,
+    retry: RetryPolicy,
+    snapshots: Option<SnapshotPolicy<A>>,
+}
+
+impl<A: Aggregate, S: std::fmt::Debug> std::fmt::Debug for Repository<A, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repository")
+            .field("aggregate", &A::TYPE_NAME)
+            .field("store", &self.store)
+            .field("retry", &self.retry)
+            .field("snapshot_every", &self.snapshots.as_ref().map(|p| p.every))
+            .finish()
+    }
+}
+
+impl<A, S> Repository<A, S>
+where
+    A: Aggregate,
+    S: EventStore,
+{
+    /// A repository for an aggregate whose services are `Default` (such as `()`).
+    pub fn new(store: S) -> Self
+    where
+        A::Services: Default,
+    {
+        Self::with_services(store, A::Services::default())
+    }
+
+    /// A repository that hands `services` to every command handler.
+    pub fn with_services(store: S, services: A::Services) -> Self {
+        Repository {
+            store,
+            services,
+            retry: RetryPolicy::NEVER,
+            snapshots: None,
+        }
+    }
+
+    /// Keeps a snapshot of the state once `every` events were applied past the last
+    /// one, and loads from the latest snapshot, replaying only the events after it.
+    ///
+    /// Snapshots record [`Aggregate::STATE_VERSION`]: one of another version, or one
+    /// that no longer decodes, is logged and ignored, and the stream replayed in
+    /// full. A snapshot that cannot be saved is logged, never a failed command. Off
+    /// by default.
+    pub fn with_snapshots(mut self, every: u64) -> Self
+    where
+        S: SnapshotStore + Clone,
+        A: Serialize + DeserializeOwned,
+        A::Event: Clone,
+    {
+        self.snapshots = Some(SnapshotPolicy::new(self.store.clone(), every));
+        self
+    }
+
+    /// Re-decides a command whose append lost a race with another writer, up to the
+    /// policy's attempts, with jittered pauses; the last conflict is returned as
+    /// [`CommandError::Conflict`]. Off by default ([`RetryPolicy::NEVER`]). Commands
+    /// with an expected version are never retried: the caller's version is stale.
+    ///
+    /// ```
+    /// # use cqrs_core::doc_example::*;
+    /// use cqrs_core::{InMemoryEventStore, Repository, RetryPolicy};
+    ///
+    /// let carts = Repository::<Cart, _>::new(InMemoryEventStore::new())
+    ///     .retry_conflicts(RetryPolicy::attempts(10));
+    /// ```
+    pub fn retry_conflicts(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Rebuilds the aggregate with this id from its events.
+    pub async fn load(&self, id: &str) -> Result<Loaded<A>, CommandError<A::Error>> {
+        Ok(self.replay(&A::stream_id(id)).await?.loaded)
+    }
+
+    /// Rebuilds the aggregate as it was at a stream version or a point in time.
+    ///
+    /// ```
+    /// # use cqrs_core::doc_example::*;
+    /// use cqrs_core::{AsOf, InMemoryEventStore, Repository};
+    ///
+    /// # pollster::block_on(async {
+    /// let carts = Repository::<Cart, _>::new(InMemoryEventStore::new());
+    /// carts.execute("1", CartCommand::AddItem { sku: "apple".into(), quantity: 2 }).await?;
+    /// let added = carts.execute("1", CartCommand::AddItem { sku: "pear".into(), quantity: 1 }).await?;
+    ///
+    /// let before = carts.load_as_of("1", AsOf::Version(1)).await?;
+    /// assert!(!before.state.items.contains_key("pear"));
+    /// let then = carts.load_as_of("1", AsOf::Time(added[0].header.recorded_at)).await?;
+    /// assert_eq!(then.version, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn load_as_of(
+        &self,
+        id: &str,
+        as_of: AsOf,
+    ) -> Result<Loaded<A>, CommandError<A::Error>> {
+        let stream_id = A::stream_id(id);
+        let mut loaded = Loaded {
+            state: A::default(),
+            version: 0,
+        };
+        if let (AsOf::Version(target), Some(policy)) = (as_of, &self.snapshots)
+            && let Some((state, version)) = policy.load(&stream_id).await?
+            && version <= target
+        {
+            loaded = Loaded { state, version };
+        }
+        loop {
+            let page = self
+                .store
+                .read_stream(&stream_id, loaded.version + 1, REPLAY_PAGE)
+                .await?;
+            let full = page.len() == REPLAY_PAGE;
+            for recorded in page {
+                let reached = match as_of {
+                    AsOf::Version(target) => recorded.header.stream_version > target,
+                    AsOf::Time(time) => recorded.header.recorded_at > time,
+                };
+                if reached {
+                    return Ok(loaded);
+                }
+                apply(&mut loaded, recorded)?;
+            }
+            if !full {
+                return Ok(loaded);
+            }
+        }
+    }
+
+    /// The state from the latest usable snapshot and the events after it.
+    async fn replay(&self, stream_id: &str) -> Result<Replayed<A>, CommandError<A::Error>> {
+        let mut loaded = Loaded {
+            state: A::default(),
+            version: 0,
+        };
+        if let Some(policy) = &self.snapshots
+            && let Some((state, version)) = policy.load(stream_id).await?
+        {
+            loaded = Loaded { state, version };
+        }
+        let snapshot_version = loaded.version;
+        loop {
+            let page = self
+                .store
+                .read_stream(stream_id, loaded.version + 1, REPLAY_PAGE)
+                .await?;
+            let full = page.len() == REPLAY_PAGE;
+            for recorded in page {
+                apply(&mut loaded, recorded)?;
+            }
+            if !full {
+                return Ok(Replayed {
+                    loaded,
+                    snapshot_version,
+                });
+            }
+        }
+    }
+
+    /// Saves a snapshot once enough events were applied past the last one.
+    async fn maybe_snapshot(&self, stream_id: &str, replayed: Replayed<A>, events: &[A::Event]) {
+        let Some(policy) = &self.snapshots else {
+            return;
+        };
+        let version = replayed.loaded.version + events.len() as u64;
+        if version - replayed.snapshot_version < policy.every {
+            return;
+        }
+        let mut state = replayed.loaded.state;
+        for event in events {
+            state.apply((policy.clone_event)(event));
+        }
+        policy.save(stream_id, version, &state).await;
+    }
+
+    /// Executes a command with default options: a new command id, no expected
+    /// version, conflicts retried as [`retry_conflicts`](Self::retry_conflicts) says.
+    ///
+    /// Returns the committed events (none when the handler decided nothing).
+    pub async fn execute<C>(
+        &self,
+        id: &str,
+        command: C,
+    ) -> Result<Vec<EventEnvelope<A::Event>>, CommandError<A::Error>>
+    where
+        C: Command<Aggregate = A> + Clone,
+    {
+        self.execute_with(id, command, ExecuteOptions::default())
+            .await
+    }
+
+    /// Executes a command with options: an expected version, an idempotency id,
+    /// metadata.
+    ///
+    /// With a [`command_id`](ExecuteOptions::command_id), a command already executed
+    /// under that id appends nothing and returns the events it committed then, also
+    /// when two copies race (the loser finds the winner's events).
+    pub async fn execute_with<C>(
+        &self,
+        id: &str,
+        command: C,
+        options: ExecuteOptions,
+    ) -> Result<Vec<EventEnvelope<A::Event>>, CommandError<A::Error>>
+    where
+        C: Command<Aggregate = A> + Clone,
+    {
+        let stream_id = A::stream_id(id);
+        let idempotent = options.command_id.is_some();
+        let command_id = options.command_id.unwrap_or_else(Uuid::new_v4);
+        if idempotent && let Some(earlier) = self.earlier_outcome(&stream_id, command_id).await? {
+            return Ok(earlier);
+        }
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .decide_and_append(&stream_id, command.clone(), &options, command_id)
+                .await;
+            match result {
+                Err(error) if error.is_conflict() => {
+                    if idempotent
+                        && let Some(earlier) = self.earlier_outcome(&stream_id, command_id).await?
+                    {
+                        return Ok(earlier);
+                    }
+                    if options.expected_version.is_some() || attempt >= self.retry.max_attempts {
+                        return Err(error);
+                    }
+                    pause(self.retry.pause(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The events an earlier execution of this command id committed, if any.
+    async fn earlier_outcome(
+        &self,
+        stream_id: &str,
+        command_id: Uuid,
+    ) -> Result<Option<Vec<EventEnvelope<A::Event>>>, CommandError<A::Error>> {
+        let first_id = event_id(command_id, 0);
+        let found = self.store.locate_events(&[first_id]).await?;
+        let Some(Some(first)) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        if first.stream_id != stream_id {
+            return Err(CommandError::Store(StoreError::DuplicateEventId {
+                event_id: first_id,
+                stream_id: stream_id.to_owned(),
+                existing_stream: first.stream_id,
+            }));
+        }
+        let mut events = Vec::new();
+        let mut from = first.stream_version;
+        loop {
+            let page = self.store.read_stream(stream_id, from, REPLAY_PAGE).await?;
+            let full = page.len() == REPLAY_PAGE;
+            from += page.len() as u64;
+            for recorded in page {
+                if recorded.header.event_id != event_id(command_id, events.len()) {
+                    return Ok(Some(events));
+                }
+                events.push(recorded.decode::<A::Event>()?);
+            }
+            if !full {
+                return Ok(Some(events));
+            }
+        }
+    }
+
+    async fn decide_and_append<C>(
+        &self,
+        stream_id: &str,
+        command: C,
+        options: &ExecuteOptions,
+        command_id: Uuid,
+    ) -> Result<Vec<EventEnvelope<A::Event>>, CommandError<A::Error>>
+    where
+        C: Command<Aggregate = A>,
+    {
+        let replayed = self.replay(stream_id).await?;
+        let loaded = &replayed.loaded;
+        if let Some(expected) = options.expected_version
+            && expected != loaded.version
+        {
+            return Err(CommandError::Conflict {
+                stream_id: stream_id.to_owned(),
+                expected: ExpectedVersion::Exact(expected),
+                actual: loaded.version,
+            });
+        }
+        let events = command
+            .handle(&loaded.state, &self.services)
+            .await
+            .map_err(CommandError::Rejected)?;
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let causation_id = options.metadata.causation_id.unwrap_or(command_id);
+        let metadata = Metadata {
+            causation_id: Some(causation_id),
+            correlation_id: Some(options.metadata.correlation_id.unwrap_or(causation_id)),
+            ..options.metadata.clone()
+        };
+        let mut new_events = Vec::with_capacity(events.len());
+        for (index, event) in events.iter().enumerate() {
+            let mut new_event = NewEvent::from_event(event, metadata.clone())?;
+            new_event.event_id = event_id(command_id, index);
+            new_events.push(new_event);
+        }
+        let expected = match loaded.version {
+            0 => ExpectedVersion::NoStream,
+            version => ExpectedVersion::Exact(version),
+        };
+        let headers: Vec<EventHeader> = new_events
+            .iter()
+            .map(|e| EventHeader {
+                stream_id: stream_id.to_owned(),
+                stream_version: 0,
+                position: 0,
+                event_id: e.event_id,
+                event_name: e.event_name.clone(),
+                event_version: e.event_version,
+                recorded_at: metadata.timestamp,
+                metadata: e.metadata.clone(),
+            })
+            .collect();
+        let result = self.store.append(stream_id, expected, new_events).await?;
+        if result.duplicate {
+            // Another copy of this command committed these very events first.
+            if let Some(earlier) = self.earlier_outcome(stream_id, command_id).await? {
+                return Ok(earlier);
+            }
+        }
+        let first_version = loaded.version + 1;
+        self.maybe_snapshot(stream_id, replayed, &events).await;
+        Ok(headers
+            .into_iter()
+            .zip(events)
+            .zip(result.positions)
+            .enumerate()
+            .map(|(index, ((mut header, event), position))| {
+                header.stream_version = first_version + index as u64;
+                header.position = position;
+                header.recorded_at = result.recorded_at;
+                EventEnvelope { header, event }
+            })
+            .collect())
+    }
+}
+
+/// Decodes a stored event and applies it.
+fn apply<A: Aggregate>(
+    loaded: &mut Loaded<A>,
+    recorded: RecordedEvent,
+) -> Result<(), CommandError<A::Error>> {
+    let envelope = recorded.decode::<A::Event>()?;
+    loaded.version = envelope.header.stream_version;
+    loaded.state.apply(envelope.event);
+    Ok(())
+}
+
+/// Sleeps before a retry; without a Tokio runtime (a test on `pollster`), retries
+/// at once.
+async fn pause(duration: std::time::Duration) {
+    if !duration.is_zero() && tokio::runtime::Handle::try_current().is_ok() {
+        tokio::time::sleep(duration).await;
+    }
+}
+
+/// Encodes then decodes an event, as the store would: a check that it round-trips.
+pub(crate) fn round_trip<E: DomainEvent>(event: &E) -> Result<E, String> {
+    let event_type = event.event_type();
+    let payload = event.encode().map_err(|e| e.to_string())?;
+    E::decode(event_type.name, event_type.version, payload).map_err(|e| e.to_string())
+}
