@@ -92,6 +92,12 @@ impl EventStore for Counting {
     async fn head_position(&self) -> Result<u64, StoreError> {
         self.inner.head_position().await
     }
+    async fn locate_events(
+        &self,
+        ids: &[cqrs_core::Uuid],
+    ) -> Result<Vec<Option<cqrs_core::StoredId>>, StoreError> {
+        self.inner.locate_events(ids).await
+    }
 }
 
 impl LogFollower for Counting {

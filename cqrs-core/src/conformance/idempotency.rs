@@ -3,6 +3,48 @@ use super::{ConformingStore, numbered_events};
 use crate::store::StoreError;
 use crate::version::ExpectedVersion;
 
+/// Each id is found where it was stored, in the order asked; unknown ids are `None`.
+pub async fn events_are_located_by_id<S: ConformingStore>(store: &S) {
+    let first = numbered_events("L", 1, 2);
+    let second = numbered_events("L", 3, 1);
+    must(
+        store
+            .append("located", ExpectedVersion::NoStream, first.clone())
+            .await,
+    );
+    let other = must(
+        store
+            .append("other", ExpectedVersion::NoStream, second.clone())
+            .await,
+    );
+    let unknown = uuid::Uuid::new_v4();
+    let ids = [
+        second[0].event_id,
+        unknown,
+        first[1].event_id,
+        first[0].event_id,
+    ];
+    let found = must(store.locate_events(&ids).await);
+    let places: Vec<Option<(String, u64)>> = found
+        .iter()
+        .map(|f| f.as_ref().map(|f| (f.stream_id.clone(), f.stream_version)))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            Some(("other".to_owned(), 1)),
+            None,
+            Some(("located".to_owned(), 2)),
+            Some(("located".to_owned(), 1)),
+        ]
+    );
+    assert_eq!(
+        found[0].as_ref().map(|f| f.position),
+        Some(other.positions[0])
+    );
+    assert!(must(store.locate_events(&[]).await).is_empty());
+}
+
 /// Appending the same events (same ids) again writes nothing and returns the
 /// original result, whatever the expected version says.
 pub async fn idempotent_append_by_event_id<S: ConformingStore>(store: &S) {

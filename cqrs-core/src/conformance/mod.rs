@@ -145,6 +145,7 @@ macro_rules! event_store_conformance {
             read_all_filters_by_event_name,
             head_position_follows_appends,
             idempotent_append_by_event_id,
+            events_are_located_by_id,
             partially_repeated_event_ids_are_refused,
             event_id_reused_in_another_stream_is_refused,
             unicode_and_large_payloads,

@@ -9,8 +9,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, DomainEvent)]
 #[event(aggregate = Cart)]
 pub enum CartEvent {
-    /// Units of a product were put in the cart at a unit price.
-    #[event(name = "cart.item_added")]
+    /// Units of a product were put in the cart at a unit price. Version 1, from
+    /// before carts knew prices, is read through [`item_added_v1`].
+    #[event(
+        name = "cart.item_added",
+        version = 2,
+        upcast(from = 1, with = item_added_v1)
+    )]
     ItemAdded {
         sku: String,
         quantity: u32,
@@ -29,6 +34,34 @@ pub enum CartEvent {
     #[event(name = "cart.checked_out")]
     CheckedOut { total_cents: u64 },
 }
+
+/// `cart.item_added` as version 1 stored it: a product and a quantity, no price.
+#[derive(Debug, Deserialize)]
+pub struct ItemAddedV1 {
+    pub sku: String,
+    pub quantity: u32,
+}
+
+/// `cart.item_added` version 2: with the unit price in cents.
+#[derive(Debug, Serialize)]
+pub struct ItemAddedV2 {
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_price_cents: u64,
+}
+
+/// Reads a version 1 `cart.item_added` as version 2. Its price was never recorded:
+/// it becomes 0, "unknown", and the line takes the price of the next add.
+pub fn item_added_v1(old: ItemAddedV1) -> ItemAddedV2 {
+    ItemAddedV2 {
+        sku: old.sku,
+        quantity: old.quantity,
+        unit_price_cents: UNKNOWN_PRICE,
+    }
+}
+
+/// The price of a line added before carts knew prices.
+pub const UNKNOWN_PRICE: u64 = 0;
 
 /// What a customer asks of a cart.
 #[derive(Debug, Clone, Deserialize, Command)]
@@ -125,6 +158,7 @@ impl Cart {
         }
         if let Some(line) = self.lines.get(&sku)
             && line.unit_price_cents != unit_price_cents
+            && line.unit_price_cents != UNKNOWN_PRICE
         {
             let in_cart = line.unit_price_cents;
             return Err(CartError::PriceMismatch {
@@ -185,6 +219,9 @@ impl Cart {
             unit_price_cents,
         });
         line.quantity = line.quantity.saturating_add(quantity);
+        if line.unit_price_cents == UNKNOWN_PRICE {
+            line.unit_price_cents = unit_price_cents;
+        }
     }
 
     fn on_quantity_changed(&mut self, sku: String, quantity: u32) {

@@ -10,7 +10,7 @@ use cqrs_core::runner::{
 };
 use cqrs_core::{
     Aggregate, CommandError, EventStore, ExecuteOptions, ExpectedVersion, LogFollower, Projection,
-    QueryHandler, RecordedEvent, Repository, StoreError, ViewStore,
+    QueryHandler, RecordedEvent, Repository, RetryPolicy, StoreError, ViewStore,
 };
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
@@ -124,7 +124,9 @@ impl<S: CartStore> CartApp<S> {
         store.register_inline(StreamDocuments::<CartView>::new());
         let on_demand = Mutex::new(top_runner(&store, RunnerOptions::default()));
         CartApp {
-            carts: Repository::new(store),
+            // Two customers editing one cart at once: the loser decides again on the
+            // winner's state instead of failing (unless it sent an `If-Match`).
+            carts: Repository::new(store).retry_conflicts(RetryPolicy::attempts(8)),
             on_demand,
             worker: None,
         }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use cqrs_core::{EventHeader, Projection, Query};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{CartEvent, Line};
+use crate::domain::{CartEvent, Line, UNKNOWN_PRICE};
 
 /// One cart as customers see it: its lines, total and version. Kept inline, one
 /// document per cart, in the same transaction as each command's events.
@@ -48,6 +48,9 @@ impl CartView {
             unit_price_cents,
         });
         line.quantity = line.quantity.saturating_add(quantity);
+        if line.unit_price_cents == UNKNOWN_PRICE {
+            line.unit_price_cents = unit_price_cents;
+        }
         self.seen(header);
     }
 

@@ -1,0 +1,107 @@
+//! A cart database written by the first release, whose `cart.item_added` (version
+//! 1) had no price, served by this one: the events are read through the upcaster.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use cart::domain::CartCommand;
+use cart::service::{CartApp, CartStore};
+use cqrs_core::{ExpectedVersion, Metadata, NewEvent, Uuid};
+use serde_json::json;
+use support::Backend;
+
+/// The first release's `cart.item_added`, as it is stored.
+fn item_added_v1(sku: &str, quantity: u32) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::new_v4(),
+        event_name: "cart.item_added".into(),
+        event_version: 1,
+        payload: json!({ "sku": sku, "quantity": quantity }),
+        metadata: Metadata::default(),
+    }
+}
+
+async fn old_carts_still_work<S: CartStore>(store: S) {
+    let app = CartApp::new(store.clone());
+    store
+        .append(
+            "cart-old",
+            ExpectedVersion::NoStream,
+            vec![item_added_v1("apple", 2), item_added_v1("pear", 1)],
+        )
+        .await
+        .unwrap();
+
+    let cart = app.cart("old").await.unwrap();
+    assert_eq!(cart.version, 2);
+    assert_eq!(
+        (
+            cart.lines["apple"].quantity,
+            cart.lines["apple"].unit_price_cents
+        ),
+        (2, 0),
+        "a version 1 line has no known price"
+    );
+
+    // The next add of the product sets its price instead of being refused.
+    let add = CartCommand::AddItem {
+        sku: "apple".into(),
+        quantity: 1,
+        unit_price_cents: 40,
+    };
+    app.execute("old", add, None).await.unwrap();
+    let cart = app.cart("old").await.unwrap();
+    assert_eq!(
+        (
+            cart.lines["apple"].quantity,
+            cart.lines["apple"].unit_price_cents
+        ),
+        (3, 40)
+    );
+    assert_eq!(cart.total_cents, 120);
+    let again = CartCommand::AddItem {
+        sku: "apple".into(),
+        quantity: 1,
+        unit_price_cents: 55,
+    };
+    assert!(
+        app.execute("old", again, None).await.is_err(),
+        "the price is known now"
+    );
+
+    app.execute("old", CartCommand::Checkout, None)
+        .await
+        .unwrap();
+    let top = app.top_products(5).await.unwrap();
+    let counted: Vec<(String, u64)> = top.iter().map(|p| (p.sku.clone(), p.units)).collect();
+    assert_eq!(counted, [("apple".to_owned(), 3), ("pear".to_owned(), 1)]);
+
+    let history = app.history("old").await.unwrap();
+    let versions: Vec<u32> = history.iter().map(|h| h.event_version).collect();
+    assert_eq!(versions, [1, 1, 2, 1], "history shows events as stored");
+    assert_eq!(
+        app.cart_at("old", 1).await.unwrap().lines["apple"].quantity,
+        2
+    );
+}
+
+#[tokio::test]
+async fn memory() {
+    old_carts_still_work(cqrs_core::InMemoryEventStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let backend = Backend::sqlite("old-data").unwrap();
+    old_carts_still_work(backend.sqlite_store().await).await;
+    backend.cleanup().await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    let Some(backend) = Backend::postgres("old_data") else {
+        return;
+    };
+    old_carts_still_work(backend.postgres_store().await).await;
+    backend.cleanup().await;
+}
