@@ -408,6 +408,64 @@ async fn retry_lets_32_writers_land<S: Store>(store: S) {
     assert_eq!((basket.version, basket.state.lines.len()), (32, 32));
 }
 
+/// The same with every writer sharing one cached repository: the cache never
+/// hands a state to two commands at once.
+async fn retry_with_a_cache_lets_32_writers_land<S: Store>(store: S) {
+    let baskets = Arc::new(
+        Repository::<Basket, _>::new(store.clone())
+            .with_cache(8)
+            .retry_conflicts(RetryPolicy::attempts(200)),
+    );
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let baskets = baskets.clone();
+            tokio::spawn(async move {
+                baskets
+                    .execute(&format!("busy-{}", i % 2), add(&format!("sku-{i}"), 1, 1))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let uncached = Repository::<Basket, _>::new(store);
+    for basket in ["busy-0", "busy-1"] {
+        let loaded = uncached.load(basket).await.unwrap();
+        assert_eq!((loaded.version, loaded.state.lines.len()), (16, 16));
+    }
+}
+
+/// A cached aggregate is checked against the store on every command: what another
+/// process appended meanwhile is applied before deciding.
+async fn a_cached_aggregate_sees_other_writers<S: Store>(store: S) {
+    let cached = Repository::<Basket, _>::new(store.clone()).with_cache(100);
+    let other_process = Repository::<Basket, _>::new(store.clone());
+    cached.execute("c", add("apple", 1, 10)).await.unwrap();
+    other_process
+        .execute("c", add("pear", 1, 20))
+        .await
+        .unwrap();
+    let third = cached.execute("c", add("kiwi", 1, 30)).await.unwrap();
+    assert_eq!(third[0].header.stream_version, 3);
+    other_process
+        .execute("c", BasketCommand::Checkout)
+        .await
+        .unwrap();
+    let refused = cached.execute("c", add("plum", 1, 1)).await.unwrap_err();
+    assert_eq!(refused.rejection(), Some(&BasketError::CheckedOut));
+    // Rejected and conflicting commands leave the cache usable.
+    let refused = cached
+        .execute_with("c", add("plum", 1, 1), ExecuteOptions::expect_version(2))
+        .await
+        .unwrap_err();
+    assert!(refused.is_conflict());
+    assert_eq!(
+        cached.load("c").await.unwrap(),
+        other_process.load("c").await.unwrap()
+    );
+}
+
 /// Without retry, the loser of a race gets the typed conflict.
 async fn without_retry_a_conflict_surfaces<S: Store>(store: S) {
     let baskets = Arc::new(Repository::<Basket, _>::new(store));
@@ -561,6 +619,8 @@ on_every_store!(
     a_repeated_command_id_appends_once,
     racing_copies_of_one_command_append_once,
     retry_lets_32_writers_land,
+    retry_with_a_cache_lets_32_writers_land,
+    a_cached_aggregate_sees_other_writers,
     without_retry_a_conflict_surfaces,
     reactions_carry_metadata_and_run_once,
     time_travel,

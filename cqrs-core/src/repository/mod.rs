@@ -1,5 +1,6 @@
 //! The write path: load an aggregate, decide a command, append its events.
 
+mod cache;
 mod error;
 mod options;
 mod snapshots;
@@ -18,6 +19,7 @@ use crate::event::DomainEvent;
 use crate::metadata::Metadata;
 use crate::store::{EventStore, SnapshotStore, StoreError};
 use crate::version::ExpectedVersion;
+use cache::AggregateCache;
 use snapshots::SnapshotPolicy;
 
 /// Events read per round trip when an aggregate is replayed.
@@ -32,8 +34,8 @@ pub struct Loaded<A> {
     pub version: u64,
 }
 
-/// A loaded aggregate and the version of the snapshot it started from.
-struct Replayed<A> {
+/// A loaded aggregate and the version of its latest snapshot.
+pub(crate) struct Replayed<A> {
     loaded: Loaded<A>,
     snapshot_version: u64,
 }
@@ -67,6 +69,10 @@ pub struct Repository<A: Aggregate, S> {
     services: A::Services,
     retry: RetryPolicy,
     snapshots: Option<SnapshotPolicy<A>>,
+    cache: Option<AggregateCache<A>>,
+    /// Copies events to apply them to a kept state (snapshots or cache) after they
+    /// are handed to the caller.
+    clone_event: Option<fn(&A::Event) -> A::Event>,
 }
 
 impl<A: Aggregate, S: std::fmt::Debug> std::fmt::Debug for Repository<A, S> {
@@ -76,6 +82,7 @@ impl<A: Aggregate, S: std::fmt::Debug> std::fmt::Debug for Repository<A, S> {
             .field("store", &self.store)
             .field("retry", &self.retry)
             .field("snapshot_every", &self.snapshots.as_ref().map(|p| p.every))
+            .field("cached", &self.cache.as_ref().map(AggregateCache::capacity))
             .finish()
     }
 }
@@ -100,6 +107,8 @@ where
             services,
             retry: RetryPolicy::NEVER,
             snapshots: None,
+            cache: None,
+            clone_event: None,
         }
     }
 
@@ -117,6 +126,31 @@ where
         A::Event: Clone,
     {
         self.snapshots = Some(SnapshotPolicy::new(self.store.clone(), every));
+        self.clone_event = Some(Clone::clone);
+        self
+    }
+
+    /// Keeps up to `capacity` recently used aggregates in memory (least recently
+    /// used out first), so a command on a hot aggregate reads only the events stored
+    /// since it was cached, whatever the length of its history.
+    ///
+    /// The cache never serves stale state: every command asks the store for events
+    /// after the cached version (one indexed read, usually empty), and the append
+    /// checks that version, so writers in other processes are seen. Loads with
+    /// [`load`](Self::load) do not use it.
+    ///
+    /// ```
+    /// # use cqrs_core::doc_example::*;
+    /// use cqrs_core::{InMemoryEventStore, Repository};
+    ///
+    /// let carts = Repository::<Cart, _>::new(InMemoryEventStore::new()).with_cache(10_000);
+    /// ```
+    pub fn with_cache(mut self, capacity: usize) -> Self
+    where
+        A::Event: Clone,
+    {
+        self.cache = AggregateCache::new(capacity);
+        self.clone_event = Some(Clone::clone);
         self
     }
 
@@ -203,8 +237,11 @@ where
         }
     }
 
-    /// The state from the latest usable snapshot and the events after it.
+    /// The state from the cache or the latest usable snapshot, and the events after it.
     async fn replay(&self, stream_id: &str) -> Result<Replayed<A>, CommandError<A::Error>> {
+        if let Some(cached) = self.cache.as_ref().and_then(|c| c.take(stream_id)) {
+            return self.catch_up(stream_id, cached).await;
+        }
         let mut loaded = Loaded {
             state: A::default(),
             version: 0,
@@ -215,6 +252,26 @@ where
             loaded = Loaded { state, version };
         }
         let snapshot_version = loaded.version;
+        self.catch_up(
+            stream_id,
+            Replayed {
+                loaded,
+                snapshot_version,
+            },
+        )
+        .await
+    }
+
+    /// Applies the events stored after `replayed`'s version.
+    async fn catch_up(
+        &self,
+        stream_id: &str,
+        replayed: Replayed<A>,
+    ) -> Result<Replayed<A>, CommandError<A::Error>> {
+        let Replayed {
+            mut loaded,
+            snapshot_version,
+        } = replayed;
         loop {
             let page = self
                 .store
@@ -233,20 +290,34 @@ where
         }
     }
 
-    /// Saves a snapshot once enough events were applied past the last one.
-    async fn maybe_snapshot(&self, stream_id: &str, replayed: Replayed<A>, events: &[A::Event]) {
-        let Some(policy) = &self.snapshots else {
+    /// Keeps the state after a command: applies its events, saves a snapshot when
+    /// one is due, and puts the state in the cache.
+    async fn keep(&self, stream_id: &str, mut replayed: Replayed<A>, events: &[A::Event]) {
+        let Some(clone_event) = self.clone_event else {
             return;
         };
-        let version = replayed.loaded.version + events.len() as u64;
-        if version - replayed.snapshot_version < policy.every {
-            return;
-        }
-        let mut state = replayed.loaded.state;
         for event in events {
-            state.apply((policy.clone_event)(event));
+            replayed.loaded.state.apply(clone_event(event));
         }
-        policy.save(stream_id, version, &state).await;
+        replayed.loaded.version += events.len() as u64;
+        if let Some(policy) = &self.snapshots
+            && replayed.loaded.version - replayed.snapshot_version >= policy.every
+        {
+            policy
+                .save(stream_id, replayed.loaded.version, &replayed.loaded.state)
+                .await;
+            replayed.snapshot_version = replayed.loaded.version;
+        }
+        if let Some(cache) = &self.cache {
+            cache.put(stream_id, replayed);
+        }
+    }
+
+    /// Puts a state that did not change back in the cache.
+    fn keep_unchanged(&self, stream_id: &str, replayed: Replayed<A>) {
+        if let Some(cache) = &self.cache {
+            cache.put(stream_id, replayed);
+        }
     }
 
     /// Executes a command with default options: a new command id, no expected
@@ -360,19 +431,25 @@ where
         if let Some(expected) = options.expected_version
             && expected != loaded.version
         {
+            let actual = loaded.version;
+            self.keep_unchanged(stream_id, replayed);
             return Err(CommandError::Conflict {
                 stream_id: stream_id.to_owned(),
                 expected: ExpectedVersion::Exact(expected),
-                actual: loaded.version,
+                actual,
             });
         }
-        let events = command
-            .handle(&loaded.state, &self.services)
-            .await
-            .map_err(CommandError::Rejected)?;
-        if events.is_empty() {
-            return Ok(Vec::new());
-        }
+        let events = match command.handle(&loaded.state, &self.services).await {
+            Ok(events) if events.is_empty() => {
+                self.keep_unchanged(stream_id, replayed);
+                return Ok(Vec::new());
+            }
+            Ok(events) => events,
+            Err(rejection) => {
+                self.keep_unchanged(stream_id, replayed);
+                return Err(CommandError::Rejected(rejection));
+            }
+        };
         let causation_id = options.metadata.causation_id.unwrap_or(command_id);
         let metadata = Metadata {
             causation_id: Some(causation_id),
@@ -402,15 +479,22 @@ where
                 metadata: e.metadata.clone(),
             })
             .collect();
-        let result = self.store.append(stream_id, expected, new_events).await?;
+        let first_version = loaded.version + 1;
+        let result = match self.store.append(stream_id, expected, new_events).await {
+            Ok(result) => result,
+            Err(error) => {
+                // Still the state at its version: the retry reads only what is newer.
+                self.keep_unchanged(stream_id, replayed);
+                return Err(error.into());
+            }
+        };
         if result.duplicate {
             // Another copy of this command committed these very events first.
             if let Some(earlier) = self.earlier_outcome(stream_id, command_id).await? {
                 return Ok(earlier);
             }
         }
-        let first_version = loaded.version + 1;
-        self.maybe_snapshot(stream_id, replayed, &events).await;
+        self.keep(stream_id, replayed, &events).await;
         Ok(headers
             .into_iter()
             .zip(events)

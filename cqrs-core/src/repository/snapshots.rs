@@ -20,7 +20,6 @@ pub(super) struct SnapshotPolicy<A: Aggregate> {
     save: SaveSnapshot,
     encode: fn(&A) -> Result<serde_json::Value, serde_json::Error>,
     decode: fn(serde_json::Value) -> Result<A, serde_json::Error>,
-    pub(super) clone_event: fn(&A::Event) -> A::Event,
 }
 
 impl<A: Aggregate> SnapshotPolicy<A> {
@@ -28,7 +27,6 @@ impl<A: Aggregate> SnapshotPolicy<A> {
     where
         S: SnapshotStore + Clone,
         A: Serialize + DeserializeOwned,
-        A::Event: Clone,
     {
         let (loading, saving) = (store.clone(), store);
         SnapshotPolicy {
@@ -43,7 +41,6 @@ impl<A: Aggregate> SnapshotPolicy<A> {
             }),
             encode: |state| serde_json::to_value(state),
             decode: serde_json::from_value,
-            clone_event: Clone::clone,
         }
     }
 

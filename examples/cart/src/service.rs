@@ -126,7 +126,9 @@ impl<S: CartStore> CartApp<S> {
         CartApp {
             // Two customers editing one cart at once: the loser decides again on the
             // winner's state instead of failing (unless it sent an `If-Match`).
-            carts: Repository::new(store).retry_conflicts(RetryPolicy::attempts(8)),
+            carts: Repository::new(store)
+                .with_cache(10_000)
+                .retry_conflicts(RetryPolicy::attempts(8)),
             on_demand,
             worker: None,
         }
