@@ -1,0 +1,108 @@
+//! An SVG bar chart of the figures, one group per figure, one bar per store.
+//!
+//! Written by hand: a few rectangles and labels, where a plotting crate would bring
+//! a font stack to the build.
+
+use std::fmt::Write;
+
+use crate::workload::StoreFigures;
+
+const WIDTH: f64 = 900.0;
+const HEIGHT: f64 = 420.0;
+const MARGIN: f64 = 60.0;
+const COLOURS: [&str; 4] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"];
+
+/// The chart: operations per second on a logarithmic axis, so figures that differ
+/// by orders of magnitude stay readable.
+pub fn svg(results: &[StoreFigures], title: &str) -> String {
+    let groups: [(&str, fn(&StoreFigures) -> f64); 6] = [
+        ("W commands/s", |f| f.w.per_second),
+        ("R loads/s", |f| f.r.per_second),
+        ("E events/s", |f| f.e.per_second),
+        ("Q queries/s", |f| f.q.per_second),
+        ("hot cart, no cache", |f| f.hot_uncached.per_second),
+        ("hot cart, cache", |f| f.hot_cached.per_second),
+    ];
+    let max = results
+        .iter()
+        .flat_map(|r| groups.iter().map(move |(_, get)| get(r)))
+        .fold(10.0_f64, f64::max);
+    let top = max.log10().ceil();
+    let plot_height = HEIGHT - 2.0 * MARGIN;
+    let y = |value: f64| {
+        let scaled = if value > 1.0 {
+            value.log10() / top
+        } else {
+            0.0
+        };
+        HEIGHT - MARGIN - scaled * plot_height
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(out, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="24" font-size="16" text-anchor="middle">{}</text>"#,
+        WIDTH / 2.0,
+        escape(title)
+    );
+    for power in 0..=top as i32 {
+        let value = 10f64.powi(power);
+        let line_y = y(value.max(1.0001));
+        let _ = writeln!(
+            out,
+            r##"<line x1="{MARGIN}" x2="{}" y1="{line_y:.1}" y2="{line_y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end">1e{power}</text>"##,
+            WIDTH - 10.0,
+            MARGIN - 6.0,
+            line_y + 4.0
+        );
+    }
+    let group_width = (WIDTH - MARGIN - 10.0) / groups.len() as f64;
+    let bar_width = (group_width - 20.0) / results.len().max(1) as f64;
+    for (g, (label, get)) in groups.iter().enumerate() {
+        let x0 = MARGIN + g as f64 * group_width + 10.0;
+        for (s, result) in results.iter().enumerate() {
+            let value = get(result);
+            let bar_y = y(value);
+            let _ = writeln!(
+                out,
+                r#"<rect x="{:.1}" y="{bar_y:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {value:.0}</title></rect>"#,
+                x0 + s as f64 * bar_width,
+                bar_width - 2.0,
+                HEIGHT - MARGIN - bar_y,
+                COLOURS[s % COLOURS.len()],
+                escape(&result.store)
+            );
+        }
+        let _ = writeln!(
+            out,
+            r#"<text x="{:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            x0 + (group_width - 20.0) / 2.0,
+            HEIGHT - MARGIN + 18.0,
+            escape(label)
+        );
+    }
+    for (s, result) in results.iter().enumerate() {
+        let x = MARGIN + 10.0 + s as f64 * 160.0;
+        let _ = writeln!(
+            out,
+            r#"<rect x="{x}" y="{}" width="12" height="12" fill="{}"/><text x="{}" y="{}">{}</text>"#,
+            HEIGHT - 24.0,
+            COLOURS[s % COLOURS.len()],
+            x + 16.0,
+            HEIGHT - 14.0,
+            escape(&result.store)
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,0 +1,181 @@
+//! The R, W, E, Q benchmark of the cart workload.
+//!
+//! `cargo run --release -p cqrs-bench -- --store memory --store sqlite --store postgres`
+//!
+//! For each store, on an empty database: W (commands/s through load, decide,
+//! append, `--writers` at once over `--carts` carts, `--commands` each), R (carts
+//! loaded by replaying their streams), E (events/s through the `top_products`
+//! catch-up projection), Q (`TopProducts` queries/s on its read model), and one cart
+//! with `--hot-history` stored events commanded without and with the aggregate
+//! cache. Prints a table, writes `--out`/results.json and `--out`/chart.svg.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use cqrs_bench::chart;
+use cqrs_bench::workload::{self, Shape, StoreFigures};
+use cqrs_postgres::{PostgresEventStore, PostgresOptions};
+use cqrs_sqlite::SqliteEventStore;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Memory,
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "The R, W, E, Q benchmark of the cart workload")]
+struct Args {
+    /// Stores to measure, in order (repeat the flag); default: all three.
+    #[arg(long = "store", value_enum)]
+    stores: Vec<StoreKind>,
+    /// Carts (N).
+    #[arg(long, default_value_t = 1_000)]
+    carts: usize,
+    /// Commands per cart (M).
+    #[arg(long, default_value_t = 10)]
+    commands: usize,
+    /// Concurrent writers and readers (C).
+    #[arg(long, default_value_t = 8)]
+    writers: usize,
+    /// Queries for Q.
+    #[arg(long, default_value_t = 10_000)]
+    queries: usize,
+    /// Stored events of the hot cart.
+    #[arg(long, default_value_t = 4_000)]
+    hot_history: usize,
+    /// Commands on the hot cart (at most 200 without the cache).
+    #[arg(long, default_value_t = 2_000)]
+    hot_commands: usize,
+    /// PostgreSQL URL; each run uses a fresh schema, dropped afterwards.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    database_url: String,
+    /// Where results.json and chart.svg go.
+    #[arg(long, default_value = "target/bench")]
+    out: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    shape: &'a Shape,
+    machine: String,
+    results: &'a [StoreFigures],
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let stores = if args.stores.is_empty() {
+        vec![StoreKind::Memory, StoreKind::Sqlite, StoreKind::Postgres]
+    } else {
+        args.stores.clone()
+    };
+    let shape = Shape {
+        carts: args.carts.max(1),
+        commands_per_cart: args.commands.max(1),
+        writers: args.writers.max(1),
+        queries: args.queries.max(1),
+        hot_history: args.hot_history,
+        hot_commands: args.hot_commands.max(1),
+    };
+    let mut results = Vec::new();
+    for kind in stores {
+        eprintln!("measuring {kind:?} ...");
+        let figures = match kind {
+            StoreKind::Memory => {
+                workload::run(cqrs_core::InMemoryEventStore::new(), "memory", &shape).await
+            }
+            StoreKind::Sqlite => {
+                let path = std::env::temp_dir()
+                    .join(format!("cqrs-bench-{}.db", uuid::Uuid::new_v4().simple()));
+                let store = SqliteEventStore::open(&path).await?;
+                let figures = workload::run(store, "sqlite", &shape).await;
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                figures
+            }
+            StoreKind::Postgres => {
+                let store = postgres(&args.database_url, shape.writers).await?;
+                let figures = workload::run(store.clone(), "postgres", &shape).await;
+                drop_schema(&store).await;
+                figures
+            }
+        };
+        print_figures(&figures);
+        results.push(figures);
+    }
+    std::fs::create_dir_all(&args.out)?;
+    let report = Report {
+        shape: &shape,
+        machine: machine(),
+        results: &results,
+    };
+    let json = args.out.join("results.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
+    let chart = args.out.join("chart.svg");
+    let title = format!(
+        "cart workload: {} carts x {} commands, {} writers ({})",
+        shape.carts, shape.commands_per_cart, shape.writers, report.machine
+    );
+    std::fs::write(&chart, chart::svg(&results, &title))?;
+    println!("wrote {} and {}", json.display(), chart.display());
+    Ok(())
+}
+
+async fn postgres(url: &str, writers: usize) -> Result<PostgresEventStore, cqrs_core::StoreError> {
+    PostgresOptions::new(url)
+        .schema(format!("cqrs_bench_{}", uuid::Uuid::new_v4().simple()))
+        .max_connections(writers as u32 + 2)
+        .connect()
+        .await
+}
+
+async fn drop_schema(store: &PostgresEventStore) {
+    let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema());
+    if let Err(error) = sqlx::raw_sql(&sql).execute(store.pool()).await {
+        eprintln!("could not drop schema {}: {error}", store.schema());
+    }
+}
+
+fn print_figures(figures: &StoreFigures) {
+    println!("{}:", figures.store);
+    let rows = [
+        ("W  commands/s", &figures.w),
+        ("R  loads/s", &figures.r),
+        ("E  events/s", &figures.e),
+        ("Q  queries/s", &figures.q),
+        ("hot cart, no cache, commands/s", &figures.hot_uncached),
+        ("hot cart, cache, commands/s", &figures.hot_cached),
+    ];
+    for (label, figure) in rows {
+        println!(
+            "  {label:<32} {:>12.0}   p50 {:>9.1} us   p99 {:>9.1} us",
+            figure.per_second, figure.p50_us, figure.p99_us
+        );
+    }
+    let ratio =
+        figures.hot_cached.per_second / figures.hot_uncached.per_second.max(f64::MIN_POSITIVE);
+    println!("  cache on the hot cart: {ratio:.1}x the uncached commands/s");
+}
+
+/// The CPU model and core count, for the report.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cores} cores, {cpu}")
+}

@@ -1,0 +1,227 @@
+//! The cart workload: W, R, E, Q and the hot cart, on any store.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use cart::domain::{Cart, CartCommand, CartEvent};
+use cart::views::{ProductPopularity, TopProducts};
+use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
+use cqrs_core::{
+    EventStore, ExpectedVersion, LogFollower, Metadata, NewEvent, QueryHandler, Repository,
+    SnapshotStore,
+};
+use serde::Serialize;
+
+use crate::stats::Figure;
+
+/// What a store needs for the workload.
+pub trait BenchStore: EventStore + SnapshotStore + LogFollower + Clone {}
+impl<S: EventStore + SnapshotStore + LogFollower + Clone> BenchStore for S {}
+
+/// The workload's size.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shape {
+    /// Carts (N).
+    pub carts: usize,
+    /// Commands per cart (M), one event each.
+    pub commands_per_cart: usize,
+    /// Concurrent writers, and readers for R (C).
+    pub writers: usize,
+    /// Queries for Q.
+    pub queries: usize,
+    /// Stored events of the hot cart.
+    pub hot_history: usize,
+    /// Commands on the hot cart.
+    pub hot_commands: usize,
+}
+
+/// Every figure for one store.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreFigures {
+    /// Which store (or framework and store).
+    pub store: String,
+    /// Commands through load, decide, append (each appends one event).
+    pub w: Figure,
+    /// Aggregate loads: the stream read and replayed, no cache.
+    pub r: Figure,
+    /// Events through a catch-up projection (latency: per batch of 1,000).
+    pub e: Figure,
+    /// `TopProducts` queries against the projection's read model.
+    pub q: Figure,
+    /// Commands on one cart with a long history, without the aggregate cache.
+    pub hot_uncached: Figure,
+    /// The same with the cache.
+    pub hot_cached: Figure,
+}
+
+fn add(n: usize) -> CartCommand {
+    CartCommand::AddItem {
+        sku: format!("sku-{}", n % 50),
+        quantity: 1,
+        unit_price_cents: 100 + (n % 50) as u64,
+    }
+}
+
+/// Runs every phase in order on an empty store.
+pub async fn run<S: BenchStore>(store: S, name: &str, shape: &Shape) -> StoreFigures {
+    let w = write(store.clone(), shape).await;
+    let r = read(store.clone(), shape).await;
+    let (e, view) = events(store.clone()).await;
+    let q = query(&view, shape.queries);
+    let (hot_uncached, hot_cached) = hot_cart(store, shape).await;
+    StoreFigures {
+        store: name.to_owned(),
+        w,
+        r,
+        e,
+        q,
+        hot_uncached,
+        hot_cached,
+    }
+}
+
+/// W: `writers` tasks, each with its own carts, every command through the
+/// repository as an application uses it (cache on).
+async fn write<S: BenchStore>(store: S, shape: &Shape) -> Figure {
+    let repository = Arc::new(Repository::<Cart, S>::new(store).with_cache(shape.carts.max(1)));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..shape.writers)
+        .map(|writer| {
+            let repository = repository.clone();
+            let shape = shape.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                for round in 0..shape.commands_per_cart {
+                    for cart in (writer..shape.carts).step_by(shape.writers) {
+                        let began = Instant::now();
+                        let id = cart.to_string();
+                        if let Err(error) = repository.execute(&id, add(round)).await {
+                            panic!("command on cart {id} failed: {error}");
+                        }
+                        latencies.push(began.elapsed());
+                    }
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap_or_default());
+    }
+    Figure::new(latencies.len() as u64, started.elapsed(), latencies)
+}
+
+/// R: every cart loaded once, by `writers` tasks.
+async fn read<S: BenchStore>(store: S, shape: &Shape) -> Figure {
+    let repository = Arc::new(Repository::<Cart, S>::new(store));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..shape.writers)
+        .map(|reader| {
+            let repository = repository.clone();
+            let shape = shape.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                for cart in (reader..shape.carts).step_by(shape.writers) {
+                    let began = Instant::now();
+                    match repository.load(&cart.to_string()).await {
+                        Ok(loaded) => assert_eq!(loaded.version as usize, shape.commands_per_cart),
+                        Err(error) => panic!("load of cart {cart} failed: {error}"),
+                    }
+                    latencies.push(began.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap_or_default());
+    }
+    Figure::new(latencies.len() as u64, started.elapsed(), latencies)
+}
+
+/// E: the `top_products` projection rebuilt from the whole log.
+async fn events<S: BenchStore>(
+    store: S,
+) -> (Figure, cqrs_core::runner::SharedView<ProductPopularity>) {
+    let target = MemoryTarget::<ProductPopularity>::new();
+    let view = target.view();
+    let mut runner = ProjectionRunner::new(store, target);
+    let mut latencies = Vec::new();
+    let mut last = Instant::now();
+    let started = Instant::now();
+    let progress = runner
+        .catch_up_with(|_| {
+            latencies.push(last.elapsed());
+            last = Instant::now();
+        })
+        .await;
+    let elapsed = started.elapsed();
+    let events = match progress {
+        Ok(progress) => progress.events,
+        Err(error) => panic!("catch-up failed: {error}"),
+    };
+    (Figure::new(events, elapsed, latencies), view)
+}
+
+/// Q: the top ten products, asked `queries` times.
+fn query(view: &cqrs_core::runner::SharedView<ProductPopularity>, queries: usize) -> Figure {
+    let mut latencies = Vec::with_capacity(queries);
+    let started = Instant::now();
+    for _ in 0..queries {
+        let began = Instant::now();
+        let top = read_view(view, |v| v.query(TopProducts { limit: 10 }));
+        assert!(!top.is_empty(), "the read model is empty");
+        latencies.push(began.elapsed());
+    }
+    Figure::new(queries as u64, started.elapsed(), latencies)
+}
+
+/// One cart with `hot_history` stored events, then `hot_commands` commands on it,
+/// without and with the aggregate cache.
+async fn hot_cart<S: BenchStore>(store: S, shape: &Shape) -> (Figure, Figure) {
+    let mut version = 0u64;
+    while (version as usize) < shape.hot_history {
+        let batch: Vec<NewEvent> = (version as usize
+            ..shape.hot_history.min(version as usize + 1_000))
+            .map(|n| {
+                let event = CartEvent::ItemAdded {
+                    sku: format!("sku-{}", n % 50),
+                    quantity: 1,
+                    unit_price_cents: 100 + (n % 50) as u64,
+                };
+                match NewEvent::from_event(&event, Metadata::default()) {
+                    Ok(event) => event,
+                    Err(error) => panic!("cannot encode a cart event: {error}"),
+                }
+            })
+            .collect();
+        let count = batch.len() as u64;
+        if let Err(error) = store
+            .append("cart-hot", ExpectedVersion::Exact(version), batch)
+            .await
+        {
+            panic!("seeding the hot cart failed: {error}");
+        }
+        version += count;
+    }
+    let uncached = Repository::<Cart, S>::new(store.clone());
+    let cached = Repository::<Cart, S>::new(store).with_cache(16);
+    let uncached_figure = hot_commands(&uncached, shape.hot_commands.min(200)).await;
+    let cached_figure = hot_commands(&cached, shape.hot_commands).await;
+    (uncached_figure, cached_figure)
+}
+
+async fn hot_commands<S: BenchStore>(repository: &Repository<Cart, S>, commands: usize) -> Figure {
+    let mut latencies = Vec::with_capacity(commands);
+    let started = Instant::now();
+    for n in 0..commands {
+        let began = Instant::now();
+        if let Err(error) = repository.execute("hot", add(n)).await {
+            panic!("command on the hot cart failed: {error}");
+        }
+        latencies.push(began.elapsed());
+    }
+    Figure::new(commands as u64, started.elapsed(), latencies)
+}
