@@ -12,10 +12,13 @@ const HEIGHT: f64 = 420.0;
 const MARGIN: f64 = 60.0;
 const COLOURS: [&str; 4] = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759"];
 
+/// Reads one figure's operations per second.
+type PerSecond = fn(&StoreFigures) -> f64;
+
 /// The chart: operations per second on a logarithmic axis, so figures that differ
 /// by orders of magnitude stay readable.
 pub fn svg(results: &[StoreFigures], title: &str) -> String {
-    let groups: [(&str, fn(&StoreFigures) -> f64); 6] = [
+    let groups: [(&str, PerSecond); 6] = [
         ("W commands/s", |f| f.w.per_second),
         ("R loads/s", |f| f.r.per_second),
         ("E events/s", |f| f.e.per_second),

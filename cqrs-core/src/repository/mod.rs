@@ -72,8 +72,11 @@ pub struct Repository<A: Aggregate, S> {
     cache: Option<AggregateCache<A>>,
     /// Copies events to apply them to a kept state (snapshots or cache) after they
     /// are handed to the caller.
-    clone_event: Option<fn(&A::Event) -> A::Event>,
+    clone_event: Option<CloneEvent<A>>,
 }
+
+/// Copies an event (`Clone::clone`, kept as a pointer so `Repository` needs no bound).
+type CloneEvent<A> = fn(&<A as Aggregate>::Event) -> <A as Aggregate>::Event;
 
 impl<A: Aggregate, S: std::fmt::Debug> std::fmt::Debug for Repository<A, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
