@@ -153,6 +153,8 @@ fn print_figures(figures: &StoreFigures) {
         ("Q  queries/s", &figures.q),
         ("hot cart, no cache, commands/s", &figures.hot_uncached),
         ("hot cart, cache, commands/s", &figures.hot_cached),
+        ("load, 100 events, loads/s", &figures.load_short),
+        ("load, 100k events + snapshot", &figures.load_long_snapshot),
     ];
     for (label, figure) in rows {
         println!(
@@ -163,6 +165,11 @@ fn print_figures(figures: &StoreFigures) {
     let ratio =
         figures.hot_cached.per_second / figures.hot_uncached.per_second.max(f64::MIN_POSITIVE);
     println!("  cache on the hot cart: {ratio:.1}x the uncached commands/s");
+    let load_ratio =
+        figures.load_long_snapshot.p50_us / figures.load_short.p50_us.max(f64::MIN_POSITIVE);
+    println!(
+        "  load of 100k events with a snapshot: {load_ratio:.2}x the time of 100 events (p50)"
+    );
 }
 
 /// The CPU model and core count, for the report.

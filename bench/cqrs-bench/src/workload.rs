@@ -52,6 +52,10 @@ pub struct StoreFigures {
     pub hot_uncached: Figure,
     /// The same with the cache.
     pub hot_cached: Figure,
+    /// Loads of a cart with 100 events (no snapshot).
+    pub load_short: Figure,
+    /// Loads of a cart with 100,000 events, from its snapshot.
+    pub load_long_snapshot: Figure,
 }
 
 fn add(n: usize) -> CartCommand {
@@ -68,7 +72,8 @@ pub async fn run<S: BenchStore>(store: S, name: &str, shape: &Shape) -> StoreFig
     let r = read(store.clone(), shape).await;
     let (e, view) = events(store.clone()).await;
     let q = query(&view, shape.queries);
-    let (hot_uncached, hot_cached) = hot_cart(store, shape).await;
+    let (hot_uncached, hot_cached) = hot_cart(store.clone(), shape).await;
+    let (load_short, load_long_snapshot) = snapshot_loads(store).await;
     StoreFigures {
         store: name.to_owned(),
         w,
@@ -77,6 +82,8 @@ pub async fn run<S: BenchStore>(store: S, name: &str, shape: &Shape) -> StoreFig
         q,
         hot_uncached,
         hot_cached,
+        load_short,
+        load_long_snapshot,
     }
 }
 
@@ -178,13 +185,11 @@ fn query(view: &cqrs_core::runner::SharedView<ProductPopularity>, queries: usize
     Figure::new(queries as u64, started.elapsed(), latencies)
 }
 
-/// One cart with `hot_history` stored events, then `hot_commands` commands on it,
-/// without and with the aggregate cache.
-async fn hot_cart<S: BenchStore>(store: S, shape: &Shape) -> (Figure, Figure) {
-    let mut version = 0u64;
-    while (version as usize) < shape.hot_history {
-        let batch: Vec<NewEvent> = (version as usize
-            ..shape.hot_history.min(version as usize + 1_000))
+/// Stores `count` `cart.item_added` events in `stream`, in appends of 1,000.
+async fn seed<S: BenchStore>(store: &S, stream: &str, count: usize) {
+    let mut version = 0usize;
+    while version < count {
+        let batch: Vec<NewEvent> = (version..count.min(version + 1_000))
             .map(|n| {
                 let event = CartEvent::ItemAdded {
                     sku: format!("sku-{}", n % 50),
@@ -197,15 +202,53 @@ async fn hot_cart<S: BenchStore>(store: S, shape: &Shape) -> (Figure, Figure) {
                 }
             })
             .collect();
-        let count = batch.len() as u64;
+        let appended = batch.len();
         if let Err(error) = store
-            .append("cart-hot", ExpectedVersion::Exact(version), batch)
+            .append(stream, ExpectedVersion::Exact(version as u64), batch)
             .await
         {
-            panic!("seeding the hot cart failed: {error}");
+            panic!("seeding {stream} failed: {error}");
         }
-        version += count;
+        version += appended;
     }
+}
+
+/// Loads of a 100-event cart, and of a 100,000-event cart that has a snapshot.
+async fn snapshot_loads<S: BenchStore>(store: S) -> (Figure, Figure) {
+    seed(&store, "cart-short", 100).await;
+    seed(&store, "cart-long", 100_000).await;
+    let repository = Repository::<Cart, S>::new(store).with_snapshots(1_000);
+    // A command saves the long cart's snapshot (at 100,001).
+    if let Err(error) = repository.execute("long", add(0)).await {
+        panic!("command on the long cart failed: {error}");
+    }
+    let mut figures = Vec::new();
+    for (id, version) in [("short", 100), ("long", 100_001)] {
+        let mut latencies = Vec::new();
+        let started = Instant::now();
+        for _ in 0..200 {
+            let began = Instant::now();
+            match repository.load(id).await {
+                Ok(loaded) => assert_eq!(loaded.version, version),
+                Err(error) => panic!("load of cart {id} failed: {error}"),
+            }
+            latencies.push(began.elapsed());
+        }
+        figures.push(Figure::new(200, started.elapsed(), latencies));
+    }
+    let long = figures
+        .pop()
+        .unwrap_or_else(|| Figure::new(0, Default::default(), Vec::new()));
+    let short = figures
+        .pop()
+        .unwrap_or_else(|| Figure::new(0, Default::default(), Vec::new()));
+    (short, long)
+}
+
+/// One cart with `hot_history` stored events, then `hot_commands` commands on it,
+/// without and with the aggregate cache.
+async fn hot_cart<S: BenchStore>(store: S, shape: &Shape) -> (Figure, Figure) {
+    seed(&store, "cart-hot", shape.hot_history).await;
     let uncached = Repository::<Cart, S>::new(store.clone());
     let cached = Repository::<Cart, S>::new(store).with_cache(16);
     let uncached_figure = hot_commands(&uncached, shape.hot_commands.min(200)).await;
