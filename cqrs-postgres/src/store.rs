@@ -19,6 +19,7 @@ use cqrs_core::inline::{DocumentStore, InlineRegistry, InlineView, InlineViews, 
 
 use crate::boxed;
 use crate::error::{append_failed, backend, is_duplicate_event_id};
+use crate::group_commit::{Committer, Outcome, Request};
 use crate::{follow, migrate, row, url};
 
 /// The event store for servers and for several application nodes sharing one database.
@@ -42,6 +43,9 @@ struct Inner {
     head: watch::Sender<u64>,
     listening: AtomicBool,
     inline: InlineRegistry,
+    /// Groups concurrent appends into one statement (see `group_commit`); started
+    /// on the first append, restarted if its runtime went away.
+    committer: std::sync::Mutex<Option<Committer>>,
 }
 
 impl std::fmt::Debug for PostgresEventStore {
@@ -134,6 +138,7 @@ impl PostgresOptions {
                 head: watch::channel(0).0,
                 listening: AtomicBool::new(false),
                 inline: InlineRegistry::default(),
+                committer: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -207,20 +212,109 @@ fn stream_update(expected: ExpectedVersion) -> &'static str {
     }
 }
 
-impl EventStore for PostgresEventStore {
+impl PostgresEventStore {
+    /// Queues the append for the committer, which writes it with the other appends
+    /// waiting at the same moment; `None` when it must be appended alone.
+    async fn append_grouped(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+    ) -> Result<Option<AppendResult>, StoreError> {
+        let mut metadata = Vec::with_capacity(events.len());
+        for event in events {
+            metadata.push(serde_json::to_value(&event.metadata).map_err(|e| {
+                StoreError::backend(
+                    format!("encode the metadata of an event for `{stream_id}`"),
+                    e,
+                )
+            })?);
+        }
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let request = Request {
+            stream_id: stream_id.to_owned(),
+            expected,
+            ids: events.iter().map(|e| e.event_id).collect(),
+            names: events.iter().map(|e| e.event_name.clone()).collect(),
+            versions: events
+                .iter()
+                .map(|e| i32::try_from(e.event_version).unwrap_or(i32::MAX))
+                .collect(),
+            payloads: events.iter().map(|e| e.payload.clone()).collect(),
+            metadata,
+            reply,
+        };
+        if !self.queue(request) {
+            return Ok(None);
+        }
+        // A committer that went away mid-group may or may not have committed: the
+        // single append that follows is idempotent by event id, so either way is safe.
+        let Ok(outcome) = outcome.await else {
+            return Ok(None);
+        };
+        match outcome {
+            Outcome::Placed(mut rows) => {
+                rows.sort_unstable_by_key(|row| row.0);
+                let recorded_at = rows[0].2;
+                let stream_version = rows.iter().map(|r| r.1).max().unwrap_or(0) as u64;
+                Ok(Some(AppendResult {
+                    stream_version,
+                    positions: rows.iter().map(|r| r.0 as u64).collect(),
+                    recorded_at,
+                    duplicate: false,
+                }))
+            }
+            Outcome::NotPlaced => {
+                if let Some(earlier) = self.earlier_append(stream_id, events).await? {
+                    return Ok(Some(earlier));
+                }
+                let actual = self.stream_version(stream_id).await?;
+                if expected.is_satisfied_by(actual) {
+                    // Moved between the group's check and ours: let a single append decide.
+                    return Ok(None);
+                }
+                Err(StoreError::WrongExpectedVersion {
+                    stream_id: stream_id.to_owned(),
+                    expected,
+                    actual,
+                })
+            }
+            Outcome::AppendAlone => Ok(None),
+        }
+    }
+
+    /// Hands a request to the committer, starting one if needed; `false` when none
+    /// can run (no Tokio runtime here).
+    fn queue(&self, request: Request) -> bool {
+        let mut committer = self
+            .inner
+            .committer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let request = match committer.as_ref() {
+            Some(running) => match running.send(request) {
+                Ok(()) => return true,
+                Err(request) => *request,
+            },
+            None => request,
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            return false;
+        }
+        let started = Committer::start(self.inner.pool.clone());
+        let sent = started.send(request).is_ok();
+        *committer = Some(started);
+        sent
+    }
+
     /// One statement, so one round trip: check and move the stream's version, take
     /// positions from the log head (whose row lock orders appends), insert the events.
-    async fn append(
+    async fn append_alone(
         &self,
         stream_id: &str,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        if events.is_empty() {
-            return Err(StoreError::EmptyAppend {
-                stream_id: stream_id.to_owned(),
-            });
-        }
         let count = events.len() as i64;
         let mut ids = Vec::with_capacity(events.len());
         let mut names = Vec::with_capacity(events.len());
@@ -323,6 +417,30 @@ impl EventStore for PostgresEventStore {
             recorded_at,
             duplicate: false,
         })
+    }
+}
+
+impl EventStore for PostgresEventStore {
+    /// Appends with the appends waiting at the same moment, in one statement and one
+    /// transaction (see the crate docs); with inline views, or when the group's
+    /// statement fails, in a statement of its own.
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::EmptyAppend {
+                stream_id: stream_id.to_owned(),
+            });
+        }
+        if self.inner.inline.views_for(&events).is_empty()
+            && let Some(result) = self.append_grouped(stream_id, expected, &events).await?
+        {
+            return Ok(result);
+        }
+        self.append_alone(stream_id, expected, events).await
     }
 
     async fn read_stream(

@@ -41,6 +41,8 @@ enum BasketEvent {
         quantity: u32,
         price_cents: u64,
     },
+    #[event(name = "basket.item_removed")]
+    ItemRemoved { sku: String },
     #[event(name = "basket.checked_out")]
     CheckedOut,
 }
@@ -83,6 +85,9 @@ enum BasketCommand {
         quantity: u32,
         price_cents: u64,
     },
+    RemoveItem {
+        sku: String,
+    },
     Checkout,
 }
 
@@ -90,6 +95,8 @@ enum BasketCommand {
 enum BasketError {
     #[error("the basket is checked out")]
     CheckedOut,
+    #[error("`{0}` is not in the basket")]
+    NotInBasket(String),
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize, Aggregate)]
@@ -114,6 +121,17 @@ impl Basket {
             quantity,
             price_cents,
         }])
+    }
+
+    fn remove_item(&self, sku: String) -> Result<Vec<BasketEvent>, BasketError> {
+        if !self.lines.contains_key(&sku) {
+            return Err(BasketError::NotInBasket(sku));
+        }
+        Ok(vec![BasketEvent::ItemRemoved { sku }])
+    }
+
+    fn on_item_removed(&mut self, sku: String) {
+        self.lines.remove(&sku);
     }
 
     fn checkout(&self) -> Result<Vec<BasketEvent>, BasketError> {
@@ -448,6 +466,13 @@ async fn a_cached_aggregate_sees_other_writers<S: Store>(store: S) {
         .unwrap();
     let third = cached.execute("c", add("kiwi", 1, 30)).await.unwrap();
     assert_eq!(third[0].header.stream_version, 3);
+    // The cached state would refuse this (no plum in it); the current one accepts it.
+    other_process.execute("c", add("plum", 1, 5)).await.unwrap();
+    let removed = cached
+        .execute("c", BasketCommand::RemoveItem { sku: "plum".into() })
+        .await
+        .unwrap();
+    assert_eq!(removed[0].header.stream_version, 5);
     other_process
         .execute("c", BasketCommand::Checkout)
         .await
@@ -637,6 +662,7 @@ fn persisted_names_and_versions_are_pinned() {
         types,
         [
             ("basket.item_added", 3, "ItemAdded"),
+            ("basket.item_removed", 1, "ItemRemoved"),
             ("basket.checked_out", 1, "CheckedOut")
         ]
     );

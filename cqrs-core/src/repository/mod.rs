@@ -240,11 +240,8 @@ where
         }
     }
 
-    /// The state from the cache or the latest usable snapshot, and the events after it.
+    /// The state from the latest usable snapshot and the events after it.
     async fn replay(&self, stream_id: &str) -> Result<Replayed<A>, CommandError<A::Error>> {
-        if let Some(cached) = self.cache.as_ref().and_then(|c| c.take(stream_id)) {
-            return self.catch_up(stream_id, cached).await;
-        }
         let mut loaded = Loaded {
             state: A::default(),
             version: 0,
@@ -363,7 +360,7 @@ where
         let mut attempt = 1;
         loop {
             let result = self
-                .decide_and_append(&stream_id, command.clone(), &options, command_id)
+                .decide_and_append(&stream_id, &command, &options, command_id)
                 .await;
             match result {
                 Err(error) if error.is_conflict() => {
@@ -419,40 +416,110 @@ where
         }
     }
 
+    /// Decides the command on the aggregate's state and appends its events.
+    ///
+    /// A cached state is used as it is, without asking the store: the append's version
+    /// check proves it current. Only when the append conflicts, or the decision would
+    /// not append (a refusal, nothing to do, another expected version), are newer
+    /// events read and the command decided again on them.
     async fn decide_and_append<C>(
         &self,
         stream_id: &str,
-        command: C,
+        command: &C,
         options: &ExecuteOptions,
         command_id: Uuid,
     ) -> Result<Vec<EventEnvelope<A::Event>>, CommandError<A::Error>>
     where
+        C: Command<Aggregate = A> + Clone,
+    {
+        let (mut replayed, mut current) = match self.cache.as_ref().and_then(|c| c.take(stream_id))
+        {
+            Some(cached) => (cached, false),
+            None => (self.replay(stream_id).await?, true),
+        };
+        loop {
+            match self
+                .decide(stream_id, command.clone(), options, &replayed)
+                .await
+            {
+                Decided::Events(events) => {
+                    match self
+                        .append_decided(stream_id, replayed, events, options, command_id)
+                        .await?
+                    {
+                        Appended::Committed(envelopes) => return Ok(envelopes),
+                        Appended::Conflict(error, stale) if !current => {
+                            drop(error);
+                            if options.command_id.is_some()
+                                && let Some(earlier) =
+                                    self.earlier_outcome(stream_id, command_id).await?
+                            {
+                                self.keep_unchanged(stream_id, stale);
+                                return Ok(earlier);
+                            }
+                            replayed = self.catch_up(stream_id, stale).await?;
+                            current = true;
+                        }
+                        Appended::Conflict(error, stale) => {
+                            // Still the state at its version: a retry reads only what is newer.
+                            self.keep_unchanged(stream_id, stale);
+                            return Err(error);
+                        }
+                    }
+                }
+                Decided::Final(result) => {
+                    if !current {
+                        let cached_version = replayed.loaded.version;
+                        replayed = self.catch_up(stream_id, replayed).await?;
+                        current = true;
+                        if replayed.loaded.version != cached_version {
+                            continue;
+                        }
+                    }
+                    self.keep_unchanged(stream_id, replayed);
+                    return result;
+                }
+            }
+        }
+    }
+
+    /// The command's decision on a state, before anything is written.
+    async fn decide<C>(
+        &self,
+        stream_id: &str,
+        command: C,
+        options: &ExecuteOptions,
+        replayed: &Replayed<A>,
+    ) -> Decided<A>
+    where
         C: Command<Aggregate = A>,
     {
-        let replayed = self.replay(stream_id).await?;
         let loaded = &replayed.loaded;
         if let Some(expected) = options.expected_version
             && expected != loaded.version
         {
-            let actual = loaded.version;
-            self.keep_unchanged(stream_id, replayed);
-            return Err(CommandError::Conflict {
+            return Decided::Final(Err(CommandError::Conflict {
                 stream_id: stream_id.to_owned(),
                 expected: ExpectedVersion::Exact(expected),
-                actual,
-            });
+                actual: loaded.version,
+            }));
         }
-        let events = match command.handle(&loaded.state, &self.services).await {
-            Ok(events) if events.is_empty() => {
-                self.keep_unchanged(stream_id, replayed);
-                return Ok(Vec::new());
-            }
-            Ok(events) => events,
-            Err(rejection) => {
-                self.keep_unchanged(stream_id, replayed);
-                return Err(CommandError::Rejected(rejection));
-            }
-        };
+        match command.handle(&loaded.state, &self.services).await {
+            Ok(events) if events.is_empty() => Decided::Final(Ok(Vec::new())),
+            Ok(events) => Decided::Events(events),
+            Err(rejection) => Decided::Final(Err(CommandError::Rejected(rejection))),
+        }
+    }
+
+    /// Appends decided events at the state's version.
+    async fn append_decided(
+        &self,
+        stream_id: &str,
+        replayed: Replayed<A>,
+        events: Vec<A::Event>,
+        options: &ExecuteOptions,
+        command_id: Uuid,
+    ) -> Result<Appended<A>, CommandError<A::Error>> {
         let causation_id = options.metadata.causation_id.unwrap_or(command_id);
         let metadata = Metadata {
             causation_id: Some(causation_id),
@@ -465,7 +532,8 @@ where
             new_event.event_id = event_id(command_id, index);
             new_events.push(new_event);
         }
-        let expected = match loaded.version {
+        let version = replayed.loaded.version;
+        let expected = match version {
             0 => ExpectedVersion::NoStream,
             version => ExpectedVersion::Exact(version),
         };
@@ -482,35 +550,55 @@ where
                 metadata: e.metadata.clone(),
             })
             .collect();
-        let first_version = loaded.version + 1;
         let result = match self.store.append(stream_id, expected, new_events).await {
             Ok(result) => result,
             Err(error) => {
-                // Still the state at its version: the retry reads only what is newer.
+                let error = CommandError::from(error);
+                if error.is_conflict() {
+                    return Ok(Appended::Conflict(error, replayed));
+                }
                 self.keep_unchanged(stream_id, replayed);
-                return Err(error.into());
+                return Err(error);
             }
         };
         if result.duplicate {
             // Another copy of this command committed these very events first.
             if let Some(earlier) = self.earlier_outcome(stream_id, command_id).await? {
-                return Ok(earlier);
+                return Ok(Appended::Committed(earlier));
             }
         }
         self.keep(stream_id, replayed, &events).await;
-        Ok(headers
-            .into_iter()
-            .zip(events)
-            .zip(result.positions)
-            .enumerate()
-            .map(|(index, ((mut header, event), position))| {
-                header.stream_version = first_version + index as u64;
-                header.position = position;
-                header.recorded_at = result.recorded_at;
-                EventEnvelope { header, event }
-            })
-            .collect())
+        Ok(Appended::Committed(
+            headers
+                .into_iter()
+                .zip(events)
+                .zip(result.positions)
+                .enumerate()
+                .map(|(index, ((mut header, event), position))| {
+                    header.stream_version = version + 1 + index as u64;
+                    header.position = position;
+                    header.recorded_at = result.recorded_at;
+                    EventEnvelope { header, event }
+                })
+                .collect(),
+        ))
     }
+}
+
+/// What a command decided.
+enum Decided<A: Aggregate> {
+    /// Events to append.
+    Events(Vec<A::Event>),
+    /// Nothing to append: the result to return (valid once the state is current).
+    Final(Result<Vec<EventEnvelope<A::Event>>, CommandError<A::Error>>),
+}
+
+/// What became of an append.
+enum Appended<A: Aggregate> {
+    /// The committed events.
+    Committed(Vec<EventEnvelope<A::Event>>),
+    /// Another writer moved the stream: the error, and the state to catch up.
+    Conflict(CommandError<A::Error>, Replayed<A>),
 }
 
 /// Decodes a stored event and applies it.
