@@ -185,6 +185,8 @@ async fn cqrs_es_memory(shape: &Shape) -> StoreFigures {
         q,
         hot_uncached: hot.clone(),
         hot_cached: hot,
+        load_short: not_measured(),
+        load_long_snapshot: not_measured(),
     }
 }
 
@@ -263,7 +265,14 @@ async fn postgres_es(url: &str, shape: &Shape) -> Result<StoreFigures, Box<dyn s
         q,
         hot_uncached: hot.clone(),
         hot_cached: hot,
+        load_short: not_measured(),
+        load_long_snapshot: not_measured(),
     })
+}
+
+/// A figure the peer run does not take (zero operations).
+fn not_measured() -> Figure {
+    Figure::new(0, std::time::Duration::ZERO, Vec::new())
 }
 
 fn side_by_side(ours: &StoreFigures, peer: &StoreFigures) {
