@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "record the state version of snapshots",
         include_str!("../migrations/0004_snapshot_state_version.sql"),
     ),
+    (
+        5,
+        "read pages filtered by event name through a function with its own planner setting",
+        include_str!("../migrations/0005_read_named_function.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes starting at the same time.

@@ -480,21 +480,11 @@ impl EventStore for PostgresEventStore {
             }
             Some(names) => {
                 // One index-ordered range per name, each stopped at the page size, then
-                // merged: `event_name = ANY(...)` would make PostgreSQL collect and sort
-                // every matching event after the checkpoint for every page.
-                let columns = row::COLUMNS
-                    .split(", ")
-                    .map(|c| format!("e.{c}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                // merged (migration 0005 says why a function): `event_name = ANY(...)`
+                // would make PostgreSQL collect and sort every matching event after
+                // the checkpoint for every page.
                 let sql = format!(
-                    "SELECT {columns} FROM unnest($3::text[]) AS n(name)
-                     CROSS JOIN LATERAL (
-                         SELECT {} FROM cqrs_events
-                         WHERE event_name = n.name AND position >= $1
-                         ORDER BY position LIMIT $2
-                     ) AS e
-                     ORDER BY e.position LIMIT $2",
+                    "SELECT {} FROM cqrs_read_named($3::text[], $1, $2)",
                     row::COLUMNS
                 );
                 sqlx::query(&sql)

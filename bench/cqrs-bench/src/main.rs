@@ -56,6 +56,9 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     database_url: String,
+    /// Keep the PostgreSQL schema afterwards, to look at it (its name is printed).
+    #[arg(long)]
+    keep_schema: bool,
     /// Where results.json and chart.svg go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -104,7 +107,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             StoreKind::Postgres => {
                 let store = postgres(&args.database_url, shape.writers).await?;
                 let figures = workload::run(store.clone(), "postgres", &shape).await;
-                drop_schema(&store).await;
+                if args.keep_schema {
+                    eprintln!("kept schema {}", store.schema());
+                } else {
+                    drop_schema(&store).await;
+                }
                 figures
             }
         };
