@@ -12,7 +12,7 @@ use cqrs_core::{
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, oneshot, watch};
 use uuid::Uuid;
 
 use cqrs_core::inline::{DocumentStore, InlineRegistry, InlineViews, StoredDocument};
@@ -43,8 +43,10 @@ pub struct SqliteEventStore {
 
 struct Inner {
     pool: SqlitePool,
-    /// Appends from this process, one at a time.
+    /// Held by the append committing a group; the others wait here for their result.
     writer: Mutex<()>,
+    /// Appends waiting for the next group (see [`SqliteEventStore`]'s `append`).
+    pending: std::sync::Mutex<Vec<Pending>>,
     head: watch::Sender<u64>,
     location: String,
     inline: InlineRegistry,
@@ -110,6 +112,7 @@ impl SqliteEventStore {
             inner: Arc::new(Inner {
                 pool,
                 writer: Mutex::new(()),
+                pending: std::sync::Mutex::new(Vec::new()),
                 head: watch::channel(head).0,
                 location,
                 inline: InlineRegistry::default(),
@@ -146,7 +149,175 @@ async fn head_position(pool: &SqlitePool) -> Result<u64, StoreError> {
     Ok(head as u64)
 }
 
+/// Erases a future's type behind a box: sqlx's executor futures borrowing a
+/// transaction otherwise make rustc unable to prove the append future `Send`
+/// ("implementation of `Executor` is not general enough").
+fn boxed<'a, T>(
+    future: impl std::future::Future<Output = T> + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
+    Box::pin(future)
+}
+
+/// An append waiting for the next group.
+struct Pending {
+    stream_id: String,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+impl SqliteEventStore {
+    fn take_pending(&self) -> Vec<Pending> {
+        std::mem::take(
+            &mut *self
+                .inner
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Commits every waiting append in one transaction, each inside a savepoint so a
+    /// failing one is undone alone, and answers each.
+    async fn commit_group(&self, group: Vec<Pending>) {
+        let mut tx = match self.inner.pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(error) => {
+                let message = error.to_string();
+                for pending in group {
+                    let failed = StoreError::backend(
+                        format!("begin the append to stream `{}`", pending.stream_id),
+                        message.clone(),
+                    );
+                    let _ = pending.reply.send(Err(failed));
+                }
+                return;
+            }
+        };
+        let recorded_at = Utc::now();
+        let mut answers = Vec::with_capacity(group.len());
+        for pending in group {
+            let result = self.append_in_group(&mut tx, &pending, recorded_at).await;
+            answers.push((pending, result));
+        }
+        if let Err(error) = tx.commit().await {
+            let message = error.to_string();
+            for (pending, result) in &mut answers {
+                if matches!(result, Ok(appended) if !appended.duplicate) {
+                    *result = Err(StoreError::backend(
+                        format!("commit the append to stream `{}`", pending.stream_id),
+                        message.clone(),
+                    ));
+                }
+            }
+        }
+        let last = answers
+            .iter()
+            .filter_map(|(_, result)| result.as_ref().ok())
+            .filter_map(|appended| appended.positions.last().copied())
+            .max();
+        if let Some(last) = last {
+            self.inner.head.send_if_modified(|head| {
+                let moved = last > *head;
+                *head = (*head).max(last);
+                moved
+            });
+        }
+        for (pending, result) in answers {
+            let _ = pending.reply.send(result);
+        }
+    }
+
+    /// One append of a group, inside its own savepoint.
+    async fn append_in_group(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        pending: &Pending,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<AppendResult, StoreError> {
+        let stream_id = pending.stream_id.as_str();
+        let operation = || format!("append to stream `{stream_id}`");
+        boxed(sqlx::query("SAVEPOINT cqrs_append").execute(&mut **tx))
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        let result = self
+            .append_one(
+                tx,
+                stream_id,
+                pending.expected,
+                &pending.events,
+                recorded_at,
+            )
+            .await;
+        if !matches!(&result, Ok(appended) if !appended.duplicate) {
+            boxed(sqlx::query("ROLLBACK TO cqrs_append").execute(&mut **tx))
+                .await
+                .map_err(|e| backend(operation(), e))?;
+        }
+        boxed(sqlx::query("RELEASE cqrs_append").execute(&mut **tx))
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        result
+    }
+
+    /// The append itself, inside the group's transaction: check the version, insert,
+    /// move the stream, update the inline views.
+    async fn append_one(
+        &self,
+        tx: &mut Transaction<'_, Sqlite>,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: &[NewEvent],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<AppendResult, StoreError> {
+        let operation = || format!("append to stream `{stream_id}`");
+        let actual = boxed(stream_version(tx, stream_id)).await?;
+        if !expected.is_satisfied_by(actual) {
+            if let Some(earlier) = boxed(earlier_append_in(tx, stream_id, events)).await? {
+                return Ok(earlier);
+            }
+            return Err(StoreError::WrongExpectedVersion {
+                stream_id: stream_id.to_owned(),
+                expected,
+                actual,
+            });
+        }
+        let count = events.len() as u64;
+        let positions = match boxed(insert_events(tx, stream_id, actual, events, recorded_at)).await
+        {
+            Ok(positions) => positions,
+            Err(error) if is_duplicate_event_id(&error) => {
+                return match boxed(earlier_append_in(tx, stream_id, events)).await? {
+                    Some(earlier) => Ok(earlier),
+                    None => Err(backend(operation(), error)),
+                };
+            }
+            Err(error) => return Err(backend(operation(), error)),
+        };
+        let upsert = sqlx::query(
+            "INSERT INTO cqrs_streams (stream_id, version) VALUES (?1, ?2)
+             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(stream_id)
+        .bind((actual + count) as i64);
+        boxed(upsert.execute(&mut **tx))
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        boxed(self.update_documents(tx, stream_id, actual, &positions, recorded_at, events))
+            .await?;
+        Ok(AppendResult {
+            stream_version: actual + count,
+            positions,
+            recorded_at,
+            duplicate: false,
+        })
+    }
+}
+
 impl EventStore for SqliteEventStore {
+    /// Appends that arrive while another is committing wait and then commit together,
+    /// in one transaction and one disk flush (group commit); each keeps its own
+    /// version check and fails alone.
     async fn append(
         &self,
         stream_id: &str,
@@ -158,64 +329,31 @@ impl EventStore for SqliteEventStore {
                 stream_id: stream_id.to_owned(),
             });
         }
-        let operation = || format!("append to stream `{stream_id}`");
-        let _writer = self.inner.writer.lock().await;
-        let mut tx = self
-            .inner
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(|e| backend(operation(), e))?;
-        let actual = stream_version(&mut tx, stream_id).await?;
-        if !expected.is_satisfied_by(actual) {
-            drop(tx);
-            if let Some(earlier) = self.earlier_append(stream_id, &events).await? {
-                return Ok(earlier);
-            }
-            return Err(StoreError::WrongExpectedVersion {
+        let (reply, mut outcome) = oneshot::channel();
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Pending {
                 stream_id: stream_id.to_owned(),
                 expected,
-                actual,
+                events,
+                reply,
             });
+        let _writer = self.inner.writer.lock().await;
+        // The group committed while we waited may have held this append.
+        if let Ok(result) = outcome.try_recv() {
+            return result;
         }
-        let recorded_at = Utc::now();
-        let count = events.len() as u64;
-        let positions = match insert_events(&mut tx, stream_id, actual, &events, recorded_at).await
-        {
-            Ok(positions) => positions,
-            Err(error) if is_duplicate_event_id(&error) => {
-                drop(tx);
-                return match self.earlier_append(stream_id, &events).await? {
-                    Some(earlier) => Ok(earlier),
-                    None => Err(backend(operation(), error)),
-                };
-            }
-            Err(error) => return Err(backend(operation(), error)),
-        };
-        sqlx::query(
-            "INSERT INTO cqrs_streams (stream_id, version) VALUES (?1, ?2)
-             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version",
-        )
-        .bind(stream_id)
-        .bind((actual + count) as i64)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| backend(operation(), e))?;
-        self.update_documents(&mut tx, stream_id, actual, &positions, recorded_at, &events)
-            .await?;
-        tx.commit().await.map_err(|e| backend(operation(), e))?;
-        if let Some(&last) = positions.last() {
-            self.inner.head.send_if_modified(|head| {
-                let moved = last > *head;
-                *head = (*head).max(last);
-                moved
-            });
-        }
-        Ok(AppendResult {
-            stream_version: actual + count,
-            positions,
-            recorded_at,
-            duplicate: false,
+        let group = self.take_pending();
+        // Boxed: erases the transaction's lifetimes from this future's type, which
+        // rustc cannot otherwise prove `Send` ("Executor is not general enough").
+        self.commit_group(group).await;
+        outcome.try_recv().unwrap_or_else(|_| {
+            Err(StoreError::backend(
+                format!("append to stream `{stream_id}`"),
+                std::io::Error::other("the append was lost from its group"),
+            ))
         })
     }
 
@@ -276,26 +414,52 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn locate_events(&self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
-        let mut stored = Vec::with_capacity(event_ids.len());
-        for event_id in event_ids {
-            let found: Option<(String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT stream_id, stream_version, position, recorded_at FROM cqrs_events WHERE event_id = ?1",
-            )
-            .bind(event_id.to_string())
-            .fetch_optional(&self.inner.pool)
+        let mut conn = self
+            .inner
+            .pool
+            .acquire()
             .await
-            .map_err(|e| backend(format!("look up event id {event_id}"), e))?;
-            stored.push(
-                found.map(|(stream_id, version, position, recorded_at)| StoredId {
-                    stream_id,
-                    stream_version: version as u64,
-                    position: position as u64,
-                    recorded_at,
-                }),
-            );
-        }
-        Ok(stored)
+            .map_err(|e| backend("look up event ids", e))?;
+        locate_in(&mut conn, event_ids).await
     }
+}
+
+/// Where each event id is stored, on one connection (inside a transaction, it sees
+/// the transaction's own appends).
+async fn locate_in(
+    conn: &mut sqlx::SqliteConnection,
+    event_ids: &[Uuid],
+) -> Result<Vec<Option<StoredId>>, StoreError> {
+    let mut stored = Vec::with_capacity(event_ids.len());
+    for event_id in event_ids {
+        let found: Option<(String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT stream_id, stream_version, position, recorded_at FROM cqrs_events WHERE event_id = ?1",
+        )
+        .bind(event_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|e| backend(format!("look up event id {event_id}"), e))?;
+        stored.push(
+            found.map(|(stream_id, version, position, recorded_at)| StoredId {
+                stream_id,
+                stream_version: version as u64,
+                position: position as u64,
+                recorded_at,
+            }),
+        );
+    }
+    Ok(stored)
+}
+
+/// The original result when `events` repeats an earlier append exactly.
+async fn earlier_append_in(
+    conn: &mut sqlx::SqliteConnection,
+    stream_id: &str,
+    events: &[NewEvent],
+) -> Result<Option<AppendResult>, StoreError> {
+    let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+    let stored = locate_in(conn, &ids).await?;
+    cqrs_core::earlier_append(stream_id, events, &stored)
 }
 
 impl SqliteEventStore {
@@ -333,17 +497,6 @@ impl SqliteEventStore {
         merged.dedup_by_key(|e| e.header.position);
         merged.truncate(query.max_count);
         Ok(merged)
-    }
-
-    /// The original result when `events` repeats an earlier append exactly.
-    async fn earlier_append(
-        &self,
-        stream_id: &str,
-        events: &[NewEvent],
-    ) -> Result<Option<AppendResult>, StoreError> {
-        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
-        let stored = self.locate_events(&ids).await?;
-        cqrs_core::earlier_append(stream_id, events, &stored)
     }
 }
 

@@ -176,3 +176,90 @@ async fn appends_move_the_watched_head() {
     head.changed().await.unwrap();
     assert_eq!(*head.borrow(), 2);
 }
+
+/// Appends arriving together commit as one group: in a burst of 64, those with a
+/// stale expectation or a repeated event id fail alone, two copies of one append
+/// store it once, every other append commits, and positions stay gapless.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_group_of_appends_fails_only_its_bad_members() {
+    let db = TempDb::new("group");
+    let store = SqliteEventStore::open(&db.0).await.unwrap();
+    let taken = numbered_events("Taken", 1, 1);
+    store
+        .append("taken", ExpectedVersion::NoStream, taken.clone())
+        .await
+        .unwrap();
+    store
+        .append(
+            "stale",
+            ExpectedVersion::NoStream,
+            numbered_events("S", 1, 2),
+        )
+        .await
+        .unwrap();
+    let twice = numbered_events("Twice", 1, 2);
+    let tasks: Vec<_> = (0..64)
+        .map(|n| {
+            let store = store.clone();
+            let (taken, twice) = (taken.clone(), twice.clone());
+            tokio::spawn(async move {
+                match n % 16 {
+                    5 => {
+                        let late = numbered_events("S", 3, 1);
+                        store.append("stale", ExpectedVersion::Exact(1), late).await
+                    }
+                    9 => {
+                        store
+                            .append(&format!("s{n}"), ExpectedVersion::Any, taken)
+                            .await
+                    }
+                    // Copies of one append (same ids) all answer with the same result.
+                    13 => store.append("twice", ExpectedVersion::Any, twice).await,
+                    _ => {
+                        let events = numbered_events("G", 1, 2);
+                        store
+                            .append(&format!("s{n}"), ExpectedVersion::NoStream, events)
+                            .await
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut committed = 0;
+    let mut twice_positions = Vec::new();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let outcome = task.await.unwrap();
+        match n % 16 {
+            5 => assert!(
+                matches!(
+                    outcome,
+                    Err(StoreError::WrongExpectedVersion { actual: 2, .. })
+                ),
+                "{outcome:?}"
+            ),
+            9 => assert!(
+                matches!(outcome, Err(StoreError::DuplicateEventId { .. })),
+                "{outcome:?}"
+            ),
+            13 => twice_positions.push(outcome.unwrap().positions),
+            _ => {
+                let result = outcome.unwrap();
+                assert_eq!(result.stream_version, 2);
+                committed += 1;
+            }
+        }
+    }
+    assert_eq!(committed, 52);
+    assert!(
+        twice_positions.windows(2).all(|w| w[0] == w[1]),
+        "{twice_positions:?}"
+    );
+    assert_eq!(store.stream_version("twice").await.unwrap(), 2);
+    let total = 3 + 52 * 2 + 2;
+    let all = store
+        .read_all(ReadAll::from_position(1).limit(1_000))
+        .await
+        .unwrap();
+    let positions: Vec<u64> = all.iter().map(|e| e.header.position).collect();
+    assert_eq!(positions, (1..=total).collect::<Vec<u64>>(), "gapless");
+}
