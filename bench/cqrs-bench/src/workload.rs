@@ -1,5 +1,6 @@
 //! The cart workload: W, R, E, Q and the hot cart, on any store.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -87,24 +88,25 @@ pub async fn run<S: BenchStore>(store: S, name: &str, shape: &Shape) -> StoreFig
     }
 }
 
-/// W: `writers` tasks, each with its own carts, every command through the
-/// repository as an application uses it (cache on).
-async fn write<S: BenchStore>(store: S, shape: &Shape) -> Figure {
-    let repository = Arc::new(Repository::<Cart, S>::new(store).with_cache(shape.carts.max(1)));
+/// Runs `shape.writers` tasks at once, each over its own share of the carts, `rounds`
+/// times over, timing every `operation(cart, round)`.
+pub async fn concurrently<F, Fut>(shape: &Shape, rounds: usize, operation: F) -> Figure
+where
+    F: Fn(usize, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let operation = Arc::new(operation);
     let started = Instant::now();
     let tasks: Vec<_> = (0..shape.writers)
         .map(|writer| {
-            let repository = repository.clone();
-            let shape = shape.clone();
+            let operation = operation.clone();
+            let (carts, writers) = (shape.carts, shape.writers);
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                for round in 0..shape.commands_per_cart {
-                    for cart in (writer..shape.carts).step_by(shape.writers) {
+                for round in 0..rounds {
+                    for cart in (writer..carts).step_by(writers) {
                         let began = Instant::now();
-                        let id = cart.to_string();
-                        if let Err(error) = repository.execute(&id, add(round)).await {
-                            panic!("command on cart {id} failed: {error}");
-                        }
+                        operation(cart, round).await;
                         latencies.push(began.elapsed());
                     }
                 }
@@ -114,38 +116,43 @@ async fn write<S: BenchStore>(store: S, shape: &Shape) -> Figure {
         .collect();
     let mut latencies = Vec::new();
     for task in tasks {
-        latencies.extend(task.await.unwrap_or_default());
+        match task.await {
+            Ok(timed) => latencies.extend(timed),
+            Err(error) => panic!("a benchmark task failed: {error}"),
+        }
     }
     Figure::new(latencies.len() as u64, started.elapsed(), latencies)
 }
 
-/// R: every cart loaded once, by `writers` tasks.
+/// W: every command through the repository as an application uses it (cache on).
+async fn write<S: BenchStore>(store: S, shape: &Shape) -> Figure {
+    let repository = Arc::new(Repository::<Cart, S>::new(store).with_cache(shape.carts.max(1)));
+    concurrently(shape, shape.commands_per_cart, move |cart, round| {
+        let repository = repository.clone();
+        async move {
+            let id = cart.to_string();
+            if let Err(error) = repository.execute(&id, add(round)).await {
+                panic!("command on cart {id} failed: {error}");
+            }
+        }
+    })
+    .await
+}
+
+/// R: every cart loaded once, replaying its stream (no cache).
 async fn read<S: BenchStore>(store: S, shape: &Shape) -> Figure {
     let repository = Arc::new(Repository::<Cart, S>::new(store));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..shape.writers)
-        .map(|reader| {
-            let repository = repository.clone();
-            let shape = shape.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                for cart in (reader..shape.carts).step_by(shape.writers) {
-                    let began = Instant::now();
-                    match repository.load(&cart.to_string()).await {
-                        Ok(loaded) => assert_eq!(loaded.version as usize, shape.commands_per_cart),
-                        Err(error) => panic!("load of cart {cart} failed: {error}"),
-                    }
-                    latencies.push(began.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap_or_default());
-    }
-    Figure::new(latencies.len() as u64, started.elapsed(), latencies)
+    let commands = shape.commands_per_cart as u64;
+    concurrently(shape, 1, move |cart, _| {
+        let repository = repository.clone();
+        async move {
+            match repository.load(&cart.to_string()).await {
+                Ok(loaded) => assert_eq!(loaded.version, commands),
+                Err(error) => panic!("load of cart {cart} failed: {error}"),
+            }
+        }
+    })
+    .await
 }
 
 /// E: the `top_products` projection rebuilt from the whole log.

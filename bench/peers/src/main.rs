@@ -61,31 +61,15 @@ where
     ES: EventStore<PeerCart> + 'static,
     ES::AC: Send,
 {
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..shape.writers)
-        .map(|writer| {
-            let cqrs = cqrs.clone();
-            let shape = shape.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                for round in 0..shape.commands_per_cart {
-                    for cart in (writer..shape.carts).step_by(shape.writers) {
-                        let began = Instant::now();
-                        if let Err(error) = cqrs.execute(&cart.to_string(), add(round)).await {
-                            panic!("peer command failed: {error}");
-                        }
-                        latencies.push(began.elapsed());
-                    }
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap_or_default());
-    }
-    Figure::new(latencies.len() as u64, started.elapsed(), latencies)
+    workload::concurrently(shape, shape.commands_per_cart, move |cart, round| {
+        let cqrs = cqrs.clone();
+        async move {
+            if let Err(error) = cqrs.execute(&cart.to_string(), add(round)).await {
+                panic!("peer command failed: {error}");
+            }
+        }
+    })
+    .await
 }
 
 async fn peer_read<ES>(store: Arc<ES>, shape: &Shape) -> Figure
@@ -93,30 +77,16 @@ where
     ES: EventStore<PeerCart> + 'static,
     ES::AC: Send,
 {
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..shape.writers)
-        .map(|reader| {
-            let store = store.clone();
-            let shape = shape.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                for cart in (reader..shape.carts).step_by(shape.writers) {
-                    let began = Instant::now();
-                    match store.load_aggregate(&cart.to_string()).await {
-                        Ok(mut context) => assert!(!context.aggregate().lines.is_empty()),
-                        Err(error) => panic!("peer load failed: {error}"),
-                    }
-                    latencies.push(began.elapsed());
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.unwrap_or_default());
-    }
-    Figure::new(latencies.len() as u64, started.elapsed(), latencies)
+    workload::concurrently(shape, 1, move |cart, _| {
+        let store = store.clone();
+        async move {
+            match store.load_aggregate(&cart.to_string()).await {
+                Ok(mut context) => assert!(!context.aggregate().lines.is_empty()),
+                Err(error) => panic!("peer load failed: {error}"),
+            }
+        }
+    })
+    .await
 }
 
 fn peer_query(view: &PeerPopularity, queries: usize) -> Figure {
