@@ -137,10 +137,13 @@ where
     /// used out first), so a command on a hot aggregate reads only the events stored
     /// since it was cached, whatever the length of its history.
     ///
-    /// The cache never serves stale state: every command asks the store for events
-    /// after the cached version (one indexed read, usually empty), and the append
-    /// checks that version, so writers in other processes are seen. Loads with
-    /// [`load`](Self::load) do not use it.
+    /// A command decides on the cached state without reading the store, and appends
+    /// expecting the cached version: the store's check proves the state was current.
+    /// When another writer (another process) moved the aggregate, the append
+    /// conflicts, the newer events are read and the command decided again; a refusal
+    /// or an empty decision is also checked against newer events before it is
+    /// returned. So a cached command never acts on stale state. Loads with
+    /// [`load`](Self::load) do not use the cache.
     ///
     /// ```
     /// # use cqrs_core::doc_example::*;
