@@ -10,13 +10,43 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, DomainEvent)]
 #[event(aggregate = Cart)]
 pub enum CartEvent {
-    #[event(name = "cart.item_added", version = 2)]
+    #[event(
+        name = "cart.item_added",
+        version = 3,
+        upcast(from = 1, with = item_added_v1),
+        upcast(from = 2, with = item_added_v2)
+    )]
     ItemAdded { sku: String, quantity: u32, unit_price_cents: u64 },
     #[event(apply = remove_line)]
     ItemRemoved(String),
     #[event(skip_apply)]
     Viewed,
     CheckedOut,
+}
+
+/// Version 1 had no price: over the JSON.
+fn item_added_v1(mut old: serde_json::Value) -> serde_json::Value {
+    old["price"] = serde_json::json!(0.0);
+    old
+}
+
+#[derive(Deserialize)]
+struct ItemAddedV2 {
+    sku: String,
+    quantity: u32,
+    price: f64,
+}
+
+#[derive(Serialize)]
+struct ItemAddedV3 {
+    sku: String,
+    quantity: u32,
+    unit_price_cents: u64,
+}
+
+/// Version 2 had the price in currency units: between typed structs.
+fn item_added_v2(old: ItemAddedV2) -> ItemAddedV3 {
+    ItemAddedV3 { sku: old.sku, quantity: old.quantity, unit_price_cents: (old.price * 100.0) as u64 }
 }
 
 #[derive(Debug, Clone, Deserialize, Command)]
@@ -42,7 +72,7 @@ pub enum CartError {
 pub struct Prices(BTreeMap<String, u64>);
 
 #[derive(Debug, Default, Aggregate)]
-#[aggregate(name = "cart", event = CartEvent, error = CartError, services = Prices)]
+#[aggregate(name = "cart", event = CartEvent, error = CartError, services = Prices, state_version = 2)]
 pub struct Cart {
     lines: BTreeMap<String, u32>,
     checked_out: bool,
@@ -79,7 +109,7 @@ impl Cart {
 }
 
 #[derive(Debug, Default, PartialEq, Projection)]
-#[projection(name = "quantities", event = CartEvent, handles(ItemAdded, ItemRemoved = removed))]
+#[projection(name = "quantities", event = CartEvent, handles(ItemAdded, ItemRemoved = removed), skip_unknown)]
 pub struct Quantities {
     by_sku: BTreeMap<String, u32>,
 }
@@ -110,6 +140,13 @@ pub struct QuantityOf {
 
 fn main() {
     assert_eq!(<Cart as Aggregate>::TYPE_NAME, "cart");
+    assert_eq!(<Cart as Aggregate>::STATE_VERSION, 2);
+    assert!(<Quantities as Projection>::SKIP_UNKNOWN);
+    let v1 = CartEvent::decode("cart.item_added", 1, serde_json::json!({ "sku": "a", "quantity": 1 }));
+    assert_eq!(v1.unwrap(), CartEvent::ItemAdded { sku: "a".into(), quantity: 1, unit_price_cents: 0 });
+    let v2 = serde_json::json!({ "sku": "a", "quantity": 1, "price": 1.5 });
+    let v2 = CartEvent::decode("cart.item_added", 2, v2).unwrap();
+    assert_eq!(v2, CartEvent::ItemAdded { sku: "a".into(), quantity: 1, unit_price_cents: 150 });
     assert_eq!(<Quantities as Projection>::HANDLED_EVENTS, ["cart.item_added", "ItemRemoved"]);
     assert_eq!(CartCommand::Checkout.command_name(), "Checkout");
 
