@@ -76,24 +76,26 @@ pub const fn variant_id(name: &str) -> u64 {
     hash
 }
 
-/// Serializes an event and keeps only the variant's data.
+mod variant_content;
+
+/// Serializes an event's variant data alone (no `{ "Variant": ... }` wrapper).
 pub fn encode_variant<E: serde::Serialize>(
     event: &E,
     event_name: &'static str,
 ) -> Result<serde_json::Value, EncodeError> {
-    let value = serde_json::to_value(event).map_err(|source| EncodeError::Serialize {
-        event: event_name,
-        source,
-    })?;
-    match value {
-        serde_json::Value::String(_) => Ok(serde_json::Value::Null),
-        serde_json::Value::Object(map) if map.len() == 1 => match map.into_iter().next() {
-            Some((_, payload)) => Ok(payload),
-            None => Err(EncodeError::NotTagged { event: event_name }),
-        },
-        _ => Err(EncodeError::NotTagged { event: event_name }),
-    }
+    variant_content::to_content(event).map_err(|source| {
+        if source.to_string() == variant_content::NOT_A_VARIANT {
+            EncodeError::NotTagged { event: event_name }
+        } else {
+            EncodeError::Serialize {
+                event: event_name,
+                source,
+            }
+        }
+    })
 }
+
+mod variant_decoder;
 
 /// Rebuilds an event from the variant's data.
 pub fn decode_variant<E: serde::de::DeserializeOwned>(
@@ -102,14 +104,10 @@ pub fn decode_variant<E: serde::de::DeserializeOwned>(
     version: u32,
     payload: serde_json::Value,
 ) -> Result<E, DecodeError> {
-    let mut tagged = serde_json::Map::with_capacity(1);
-    tagged.insert(variant.to_owned(), payload);
-    serde_json::from_value(serde_json::Value::Object(tagged)).map_err(|source| {
-        DecodeError::Payload {
-            name: name.to_owned(),
-            version,
-            source,
-        }
+    variant_decoder::from_content(variant, payload).map_err(|source| DecodeError::Payload {
+        name: name.to_owned(),
+        version,
+        source,
     })
 }
 
