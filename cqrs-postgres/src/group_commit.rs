@@ -82,6 +82,10 @@ async fn run(pool: PgPool, mut requests: mpsc::UnboundedReceiver<Request>) {
         let mut streams = HashSet::new();
         let mut later = VecDeque::new();
         while let Some(request) = deferred.pop_front() {
+            if request.reply.is_closed() {
+                // Its caller gave up (the append future was dropped): not written.
+                continue;
+            }
             if group.len() < MAX_GROUP && streams.insert(request.stream_id.clone()) {
                 group.push(request);
             } else {
@@ -89,7 +93,9 @@ async fn run(pool: PgPool, mut requests: mpsc::UnboundedReceiver<Request>) {
             }
         }
         deferred = later;
-        commit(&pool, group).await;
+        if !group.is_empty() {
+            commit(&pool, group).await;
+        }
     }
 }
 

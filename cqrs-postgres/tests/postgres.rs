@@ -384,3 +384,58 @@ async fn a_group_of_appends_fails_only_its_bad_members() {
         assert_eq!(store.head_position().await.unwrap(), 3 + 52 * 2);
     });
 }
+
+/// An append whose caller gives up while it waits for its group is not written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_abandoned_waiting_append_is_never_written() {
+    with_store!("an_abandoned_waiting_append_is_never_written", |store| {
+        // Another session holds the log head, so the first group waits to commit and
+        // the next appends queue behind it.
+        let mut blocker = store.pool().begin().await.unwrap();
+        sqlx::query("UPDATE cqrs_log_head SET position = position")
+            .execute(&mut *blocker)
+            .await
+            .unwrap();
+        let leader = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .append(
+                        "first",
+                        ExpectedVersion::NoStream,
+                        numbered_events("F", 1, 1),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let abandoned = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .append(
+                        "abandoned",
+                        ExpectedVersion::NoStream,
+                        numbered_events("A", 1, 1),
+                    )
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        abandoned.abort();
+        assert!(abandoned.await.unwrap_err().is_cancelled());
+        blocker.rollback().await.unwrap();
+        leader.await.unwrap().unwrap();
+        store
+            .append(
+                "last",
+                ExpectedVersion::NoStream,
+                numbered_events("L", 1, 1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.stream_version("first").await.unwrap(), 1);
+        assert_eq!(store.stream_version("last").await.unwrap(), 1);
+        assert_eq!(store.stream_version("abandoned").await.unwrap(), 0);
+    });
+}

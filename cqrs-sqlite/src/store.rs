@@ -179,7 +179,13 @@ impl SqliteEventStore {
 
     /// Commits every waiting append in one transaction, each inside a savepoint so a
     /// failing one is undone alone, and answers each.
-    async fn commit_group(&self, group: Vec<Pending>) {
+    async fn commit_group(&self, mut group: Vec<Pending>) {
+        // An append whose caller gave up while waiting (its future was dropped) is
+        // not written.
+        group.retain(|pending| !pending.reply.is_closed());
+        if group.is_empty() {
+            return;
+        }
         let mut tx = match self.inner.pool.begin_with("BEGIN IMMEDIATE").await {
             Ok(tx) => tx,
             Err(error) => {

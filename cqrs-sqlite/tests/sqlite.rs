@@ -263,3 +263,61 @@ async fn a_group_of_appends_fails_only_its_bad_members() {
     let positions: Vec<u64> = all.iter().map(|e| e.header.position).collect();
     assert_eq!(positions, (1..=total).collect::<Vec<u64>>(), "gapless");
 }
+
+/// An append whose caller gives up while it waits for the writer is not written
+/// later by another append's group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_abandoned_waiting_append_is_never_written() {
+    let db = TempDb::new("abandoned");
+    let store = SqliteEventStore::open(&db.0).await.unwrap();
+    // Another process holds the write lock, so this process's appends queue up.
+    let other = SqliteEventStore::open(&db.0).await.unwrap();
+    let mut blocker = other.pool().begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("SELECT 1")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+
+    let leader = tokio::spawn({
+        let store = store.clone();
+        async move {
+            store
+                .append(
+                    "first",
+                    ExpectedVersion::NoStream,
+                    numbered_events("F", 1, 1),
+                )
+                .await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let abandoned = tokio::spawn({
+        let store = store.clone();
+        async move {
+            store
+                .append(
+                    "abandoned",
+                    ExpectedVersion::NoStream,
+                    numbered_events("A", 1, 1),
+                )
+                .await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    abandoned.abort();
+    assert!(abandoned.await.unwrap_err().is_cancelled());
+
+    blocker.rollback().await.unwrap();
+    leader.await.unwrap().unwrap();
+    store
+        .append(
+            "last",
+            ExpectedVersion::NoStream,
+            numbered_events("L", 1, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.stream_version("first").await.unwrap(), 1);
+    assert_eq!(store.stream_version("last").await.unwrap(), 1);
+    assert_eq!(store.stream_version("abandoned").await.unwrap(), 0);
+}

@@ -299,12 +299,20 @@ where
         let Some(clone_event) = self.clone_event else {
             return;
         };
+        let version = replayed.loaded.version + events.len() as u64;
+        let snapshot_due = self
+            .snapshots
+            .as_ref()
+            .is_some_and(|policy| version - replayed.snapshot_version >= policy.every);
+        if self.cache.is_none() && !snapshot_due {
+            return;
+        }
         for event in events {
             replayed.loaded.state.apply(clone_event(event));
         }
-        replayed.loaded.version += events.len() as u64;
+        replayed.loaded.version = version;
         if let Some(policy) = &self.snapshots
-            && replayed.loaded.version - replayed.snapshot_version >= policy.every
+            && snapshot_due
         {
             policy
                 .save(stream_id, replayed.loaded.version, &replayed.loaded.state)
