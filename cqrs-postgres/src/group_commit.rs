@@ -13,24 +13,25 @@
 //! bad request fails alone.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use cqrs_core::ExpectedVersion;
+use cqrs_core::{ExpectedVersion, NewEvent};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
+
+use crate::columns::EventColumns;
 
 /// Requests in one group, at most.
 const MAX_GROUP: usize = 128;
 
-/// One append, encoded, waiting for the committer.
+/// One append waiting for the committer. The caller keeps a handle on the events,
+/// to append them alone if the group cannot.
 pub(crate) struct Request {
     pub(crate) stream_id: String,
     pub(crate) expected: ExpectedVersion,
-    pub(crate) ids: Vec<Uuid>,
-    pub(crate) names: Vec<String>,
-    pub(crate) versions: Vec<i32>,
-    pub(crate) payloads: Vec<serde_json::Value>,
+    pub(crate) events: Arc<Vec<NewEvent>>,
+    /// The events' metadata, encoded by the caller.
     pub(crate) metadata: Vec<serde_json::Value>,
     pub(crate) reply: oneshot::Sender<Outcome>,
 }
@@ -154,23 +155,17 @@ async fn commit(pool: &PgPool, group: Vec<Request>) {
     let mut kinds = Vec::with_capacity(group.len());
     let mut exacts = Vec::with_capacity(group.len());
     let mut counts = Vec::with_capacity(group.len());
-    let (mut reqs, mut ords, mut ids, mut names, mut versions, mut payloads, mut metadata) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut reqs, mut ords) = (Vec::new(), Vec::new());
+    let mut columns = EventColumns::default();
     for (index, request) in group.iter().enumerate() {
         let (kind, exact) = kind(request.expected);
         streams.push(request.stream_id.as_str());
         kinds.push(kind);
         exacts.push(exact);
-        counts.push(request.ids.len() as i64);
-        for (ord, id) in request.ids.iter().enumerate() {
-            reqs.push(index as i64 + 1);
-            ords.push(ord as i64 + 1);
-            ids.push(*id);
-            names.push(request.names[ord].as_str());
-            versions.push(request.versions[ord]);
-            payloads.push(&request.payloads[ord]);
-            metadata.push(&request.metadata[ord]);
-        }
+        counts.push(request.events.len() as i64);
+        reqs.extend(std::iter::repeat_n(index as i64 + 1, request.events.len()));
+        ords.extend(1..=request.events.len() as i64);
+        columns.push(&request.events, &request.metadata);
     }
     let rows = sqlx::query_as::<_, (String, i64, i64, DateTime<Utc>)>(GROUP_APPEND)
         .bind(&streams)
@@ -179,11 +174,11 @@ async fn commit(pool: &PgPool, group: Vec<Request>) {
         .bind(&counts)
         .bind(&reqs)
         .bind(&ords)
-        .bind(&ids)
-        .bind(&names)
-        .bind(&versions)
-        .bind(&payloads)
-        .bind(&metadata)
+        .bind(&columns.ids)
+        .bind(&columns.names)
+        .bind(&columns.versions)
+        .bind(&columns.payloads)
+        .bind(&columns.metadata)
         .fetch_all(pool)
         .await;
     let rows = match rows {

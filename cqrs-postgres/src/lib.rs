@@ -61,6 +61,7 @@
 //! `JSONB` cannot hold the character U+0000 in strings; such a payload is refused
 //! with an error naming the stream, and nothing is appended.
 
+mod columns;
 mod error;
 mod follow;
 mod group_commit;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use cqrs_core::inline::{DocumentStore, InlineRegistry, InlineView, InlineViews, StoredDocument};
 
 use crate::boxed;
+use crate::columns::{self, EventColumns};
 use crate::error::{append_failed, backend, is_duplicate_event_id};
 use crate::group_commit::{Committer, Outcome, Request};
 use crate::{follow, migrate, row, url};
@@ -214,73 +215,58 @@ fn stream_update(expected: ExpectedVersion) -> &'static str {
 
 impl PostgresEventStore {
     /// Queues the append for the committer, which writes it with the other appends
-    /// waiting at the same moment; `None` when it must be appended alone.
+    /// waiting at the same moment. `Err(events)` when it must be appended alone.
     async fn append_grouped(
         &self,
         stream_id: &str,
         expected: ExpectedVersion,
-        events: &[NewEvent],
-    ) -> Result<Option<AppendResult>, StoreError> {
-        let mut metadata = Vec::with_capacity(events.len());
-        for event in events {
-            metadata.push(serde_json::to_value(&event.metadata).map_err(|e| {
-                StoreError::backend(
-                    format!("encode the metadata of an event for `{stream_id}`"),
-                    e,
-                )
-            })?);
-        }
+        events: Vec<NewEvent>,
+    ) -> Result<Result<AppendResult, Arc<Vec<NewEvent>>>, StoreError> {
+        let metadata = columns::encode_metadata(stream_id, &events)?;
+        let events = Arc::new(events);
         let (reply, outcome) = tokio::sync::oneshot::channel();
         let request = Request {
             stream_id: stream_id.to_owned(),
             expected,
-            ids: events.iter().map(|e| e.event_id).collect(),
-            names: events.iter().map(|e| e.event_name.clone()).collect(),
-            versions: events
-                .iter()
-                .map(|e| i32::try_from(e.event_version).unwrap_or(i32::MAX))
-                .collect(),
-            payloads: events.iter().map(|e| e.payload.clone()).collect(),
+            events: events.clone(),
             metadata,
             reply,
         };
         if !self.queue(request) {
-            return Ok(None);
+            return Ok(Err(events));
         }
         // A committer that went away mid-group may or may not have committed: the
         // single append that follows is idempotent by event id, so either way is safe.
         let Ok(outcome) = outcome.await else {
-            return Ok(None);
+            return Ok(Err(events));
         };
         match outcome {
-            Outcome::Placed(mut rows) => {
-                rows.sort_unstable_by_key(|row| row.0);
-                let recorded_at = rows[0].2;
-                let stream_version = rows.iter().map(|r| r.1).max().unwrap_or(0) as u64;
-                Ok(Some(AppendResult {
-                    stream_version,
-                    positions: rows.iter().map(|r| r.0 as u64).collect(),
-                    recorded_at,
-                    duplicate: false,
-                }))
-            }
-            Outcome::NotPlaced => {
-                if let Some(earlier) = self.earlier_append(stream_id, events).await? {
-                    return Ok(Some(earlier));
-                }
-                let actual = self.stream_version(stream_id).await?;
-                if expected.is_satisfied_by(actual) {
-                    // Moved between the group's check and ours: let a single append decide.
-                    return Ok(None);
-                }
-                Err(StoreError::WrongExpectedVersion {
+            Outcome::Placed(rows) => Ok(Ok(columns::appended(rows))),
+            Outcome::NotPlaced => match self.not_placed(stream_id, &events).await? {
+                Ok(earlier) => Ok(Ok(earlier)),
+                // Moved between the group's check and ours: let a single append decide.
+                Err(actual) if expected.is_satisfied_by(actual) => Ok(Err(events)),
+                Err(actual) => Err(StoreError::WrongExpectedVersion {
                     stream_id: stream_id.to_owned(),
                     expected,
                     actual,
-                })
-            }
-            Outcome::AppendAlone => Ok(None),
+                }),
+            },
+            Outcome::AppendAlone => Ok(Err(events)),
         }
+    }
+
+    /// Why an append's expectation failed: `Ok` with the original result when the
+    /// append repeats an earlier one, or `Err` with the stream's version now.
+    async fn not_placed(
+        &self,
+        stream_id: &str,
+        events: &[NewEvent],
+    ) -> Result<Result<AppendResult, u64>, StoreError> {
+        if let Some(earlier) = self.earlier_append(stream_id, events).await? {
+            return Ok(Ok(earlier));
+        }
+        Ok(Err(self.stream_version(stream_id).await?))
     }
 
     /// Hands a request to the committer, starting one if needed; `false` when none
@@ -313,26 +299,12 @@ impl PostgresEventStore {
         &self,
         stream_id: &str,
         expected: ExpectedVersion,
-        events: Vec<NewEvent>,
+        events: &[NewEvent],
     ) -> Result<AppendResult, StoreError> {
         let count = events.len() as i64;
-        let mut ids = Vec::with_capacity(events.len());
-        let mut names = Vec::with_capacity(events.len());
-        let mut versions = Vec::with_capacity(events.len());
-        let mut payloads = Vec::with_capacity(events.len());
-        let mut metadata = Vec::with_capacity(events.len());
-        for event in &events {
-            ids.push(event.event_id);
-            names.push(event.event_name.as_str());
-            versions.push(i32::try_from(event.event_version).unwrap_or(i32::MAX));
-            payloads.push(&event.payload);
-            metadata.push(serde_json::to_value(&event.metadata).map_err(|e| {
-                StoreError::backend(
-                    format!("encode the metadata of an event for `{stream_id}`"),
-                    e,
-                )
-            })?);
-        }
+        let metadata = columns::encode_metadata(stream_id, events)?;
+        let mut columns = EventColumns::default();
+        columns.push(events, &metadata);
         let sql = format!(
             "WITH stream AS ({}),
              head AS (
@@ -354,14 +326,14 @@ impl PostgresEventStore {
         };
         let query = sqlx::query_as::<_, (i64, i64, DateTime<Utc>)>(&sql)
             .bind(stream_id)
-            .bind(&ids)
-            .bind(&names)
-            .bind(&versions)
-            .bind(&payloads)
-            .bind(&metadata)
+            .bind(&columns.ids)
+            .bind(&columns.names)
+            .bind(&columns.versions)
+            .bind(&columns.payloads)
+            .bind(&columns.metadata)
             .bind(count)
             .bind(exact);
-        let views = self.inner.inline.views_for(&events);
+        let views = self.inner.inline.views_for(events);
         let inserted = if views.is_empty() {
             query.fetch_all(&self.inner.pool).await
         } else {
@@ -377,7 +349,7 @@ impl PostgresEventStore {
                 let mut positions: Vec<u64> = rows.iter().map(|r| r.0 as u64).collect();
                 positions.sort_unstable();
                 update_documents(
-                    &mut tx, &views, stream_id, version, &positions, first.2, &events,
+                    &mut tx, &views, stream_id, version, &positions, first.2, events,
                 )
                 .await?;
                 boxed(tx.commit())
@@ -386,37 +358,24 @@ impl PostgresEventStore {
             }
             rows
         };
-        let inserted = match inserted {
-            Ok(rows) if !rows.is_empty() => rows,
-            Ok(_) => {
-                if let Some(earlier) = self.earlier_append(stream_id, &events).await? {
-                    return Ok(earlier);
-                }
-                let actual = self.stream_version(stream_id).await?;
-                return Err(StoreError::WrongExpectedVersion {
+        match inserted {
+            Ok(rows) if !rows.is_empty() => Ok(columns::appended(rows)),
+            Ok(_) => match self.not_placed(stream_id, events).await? {
+                Ok(earlier) => Ok(earlier),
+                Err(actual) => Err(StoreError::WrongExpectedVersion {
                     stream_id: stream_id.to_owned(),
                     expected,
                     actual,
-                });
-            }
+                }),
+            },
             Err(error) if is_duplicate_event_id(&error) => {
-                return match self.earlier_append(stream_id, &events).await? {
+                match self.earlier_append(stream_id, events).await? {
                     Some(earlier) => Ok(earlier),
                     None => Err(append_failed(stream_id, error)),
-                };
+                }
             }
-            Err(error) => return Err(append_failed(stream_id, error)),
-        };
-        let recorded_at = inserted[0].2;
-        let stream_version = inserted.iter().map(|r| r.1).max().unwrap_or(0) as u64;
-        let mut positions: Vec<u64> = inserted.into_iter().map(|(p, _, _)| p as u64).collect();
-        positions.sort_unstable();
-        Ok(AppendResult {
-            stream_version,
-            positions,
-            recorded_at,
-            duplicate: false,
-        })
+            Err(error) => Err(append_failed(stream_id, error)),
+        }
     }
 }
 
@@ -435,12 +394,13 @@ impl EventStore for PostgresEventStore {
                 stream_id: stream_id.to_owned(),
             });
         }
-        if self.inner.inline.views_for(&events).is_empty()
-            && let Some(result) = self.append_grouped(stream_id, expected, &events).await?
-        {
-            return Ok(result);
+        if !self.inner.inline.views_for(&events).is_empty() {
+            return self.append_alone(stream_id, expected, &events).await;
         }
-        self.append_alone(stream_id, expected, events).await
+        match self.append_grouped(stream_id, expected, events).await? {
+            Ok(result) => Ok(result),
+            Err(events) => self.append_alone(stream_id, expected, &events).await,
+        }
     }
 
     async fn read_stream(
