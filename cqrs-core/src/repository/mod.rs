@@ -211,7 +211,7 @@ where
         as_of: AsOf,
     ) -> Result<Loaded<A>, CommandError<A::Error>> {
         let stream_id = A::stream_id(id);
-        let mut loaded = Loaded {
+        let mut start = Loaded {
             state: A::default(),
             version: 0,
         };
@@ -219,28 +219,16 @@ where
             && let Some((state, version)) = policy.load(&stream_id).await?
             && version <= target
         {
-            loaded = Loaded { state, version };
+            start = Loaded { state, version };
         }
-        loop {
-            let page = self
-                .store
-                .read_stream(&stream_id, loaded.version + 1, REPLAY_PAGE)
-                .await?;
-            let full = page.len() == REPLAY_PAGE;
-            for recorded in page {
-                let reached = match as_of {
-                    AsOf::Version(target) => recorded.header.stream_version > target,
-                    AsOf::Time(time) => recorded.header.recorded_at > time,
-                };
-                if reached {
-                    return Ok(loaded);
-                }
-                apply(&mut loaded, recorded)?;
-            }
-            if !full {
-                return Ok(loaded);
-            }
-        }
+        let replayed = Replayed {
+            snapshot_version: start.version,
+            loaded: start,
+        };
+        Ok(self
+            .catch_up_until(&stream_id, replayed, Some(as_of))
+            .await?
+            .loaded)
     }
 
     /// The state from the latest usable snapshot and the events after it.
@@ -271,10 +259,25 @@ where
         stream_id: &str,
         replayed: Replayed<A>,
     ) -> Result<Replayed<A>, CommandError<A::Error>> {
+        self.catch_up_until(stream_id, replayed, None).await
+    }
+
+    /// Applies the events stored after `replayed`'s version, up to `until` if given.
+    async fn catch_up_until(
+        &self,
+        stream_id: &str,
+        replayed: Replayed<A>,
+        until: Option<AsOf>,
+    ) -> Result<Replayed<A>, CommandError<A::Error>> {
         let Replayed {
             mut loaded,
             snapshot_version,
         } = replayed;
+        let done = |header: &EventHeader| match until {
+            None => false,
+            Some(AsOf::Version(target)) => header.stream_version > target,
+            Some(AsOf::Time(time)) => header.recorded_at > time,
+        };
         loop {
             let page = self
                 .store
@@ -282,6 +285,12 @@ where
                 .await?;
             let full = page.len() == REPLAY_PAGE;
             for recorded in page {
+                if done(&recorded.header) {
+                    return Ok(Replayed {
+                        loaded,
+                        snapshot_version,
+                    });
+                }
                 apply(&mut loaded, recorded)?;
             }
             if !full {
@@ -459,8 +468,7 @@ where
                         .await?
                     {
                         Appended::Committed(envelopes) => return Ok(envelopes),
-                        Appended::Conflict(error, stale) if !current => {
-                            drop(error);
+                        Appended::Conflict(_, stale) if !current => {
                             if options.command_id.is_some()
                                 && let Some(earlier) =
                                     self.earlier_outcome(stream_id, command_id).await?
@@ -472,8 +480,13 @@ where
                             current = true;
                         }
                         Appended::Conflict(error, stale) => {
-                            // Still the state at its version: a retry reads only what is newer.
-                            self.keep_unchanged(stream_id, stale);
+                            // Another writer won the race: bring the state up to date for
+                            // the next command (or a retry), which then appends at once.
+                            if self.cache.is_some()
+                                && let Ok(current) = self.catch_up(stream_id, stale).await
+                            {
+                                self.keep_unchanged(stream_id, current);
+                            }
                             return Err(error);
                         }
                     }
