@@ -152,3 +152,94 @@ pub async fn many_streams_in_parallel<S: ConformingStore>(store: &S) {
             .all(|w| w[0].header.position < w[1].header.position)
     );
 }
+
+/// 64 appends at once (stores that commit them in groups do so here): those with a
+/// stale expectation or an event id stored in another stream fail alone, copies of
+/// one append all get its one result, every other append commits, and positions stay
+/// gapless.
+pub async fn a_burst_of_appends_fails_only_its_bad_members<S: ConformingStore>(store: &S) {
+    let taken = numbered_events("Taken", 1, 1);
+    must(
+        store
+            .append("taken", ExpectedVersion::NoStream, taken.clone())
+            .await,
+    );
+    must(
+        store
+            .append(
+                "stale",
+                ExpectedVersion::NoStream,
+                numbered_events("S", 1, 2),
+            )
+            .await,
+    );
+    let twice = numbered_events("Twice", 1, 2);
+    let barrier = Arc::new(Barrier::new(64));
+    let tasks: Vec<_> = (0..64)
+        .map(|n| {
+            let store = store.clone();
+            let (taken, twice, barrier) = (taken.clone(), twice.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                match n % 16 {
+                    5 => {
+                        let late = numbered_events("S", 3, 1);
+                        store.append("stale", ExpectedVersion::Exact(1), late).await
+                    }
+                    9 => {
+                        let stream = format!("s{n}");
+                        store.append(&stream, ExpectedVersion::Any, taken).await
+                    }
+                    13 => store.append("twice", ExpectedVersion::Any, twice).await,
+                    _ => {
+                        let events = numbered_events("G", 1, 2);
+                        let stream = format!("s{n}");
+                        store
+                            .append(&stream, ExpectedVersion::NoStream, events)
+                            .await
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut committed = 0;
+    let mut twice_positions = Vec::new();
+    for (n, task) in tasks.into_iter().enumerate() {
+        let outcome = match task.await {
+            Ok(outcome) => outcome,
+            Err(error) => panic!("an append task panicked: {error}"),
+        };
+        match n % 16 {
+            5 => assert!(
+                matches!(
+                    outcome,
+                    Err(StoreError::WrongExpectedVersion { actual: 2, .. })
+                ),
+                "{outcome:?}"
+            ),
+            9 => assert!(
+                matches!(outcome, Err(StoreError::DuplicateEventId { .. })),
+                "{outcome:?}"
+            ),
+            13 => twice_positions.push(must(outcome).positions),
+            _ => {
+                let result = must(outcome);
+                assert_eq!(result.stream_version, 2);
+                assert_eq!(result.positions.len(), 2);
+                assert_eq!(result.positions[1], result.positions[0] + 1);
+                committed += 1;
+            }
+        }
+    }
+    assert_eq!(committed, 52);
+    assert!(
+        twice_positions.windows(2).all(|w| w[0] == w[1]),
+        "copies of one append must get one result: {twice_positions:?}"
+    );
+    assert_eq!(must(store.stream_version("twice").await), 2);
+    let total = 3 + 52 * 2 + 2;
+    let all = must(store.read_all(ReadAll::from_position(1).limit(1_000)).await);
+    let positions: Vec<u64> = all.iter().map(|e| e.header.position).collect();
+    assert_eq!(positions, (1..=total).collect::<Vec<u64>>(), "gapless");
+    assert_eq!(must(store.head_position().await), total);
+}

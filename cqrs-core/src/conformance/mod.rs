@@ -140,6 +140,7 @@ macro_rules! event_store_conformance {
             conflict_leaves_no_partial_append,
             same_expected_version_exactly_one_wins,
             concurrent_writers_lose_no_update,
+            a_burst_of_appends_fails_only_its_bad_members,
             many_streams_in_parallel,
             read_all_in_order_with_pagination,
             read_all_filters_by_event_name,
