@@ -69,6 +69,8 @@ mod lease;
 mod migrate;
 mod row;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod url;
 
 pub use lease::PgLease;

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use cqrs_bench::chart;
 use cqrs_bench::workload::{self, Shape, StoreFigures};
-use cqrs_postgres::{PostgresEventStore, PostgresOptions};
+use cqrs_postgres::{PostgresEventStore, PostgresOptions, testing};
 use cqrs_sqlite::SqliteEventStore;
 use serde::Serialize;
 
@@ -110,7 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if args.keep_schema {
                     eprintln!("kept schema {}", store.schema());
                 } else {
-                    drop_schema(&store).await;
+                    testing::drop_schema(store).await;
                 }
                 figures
             }
@@ -138,17 +138,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 async fn postgres(url: &str, writers: usize) -> Result<PostgresEventStore, cqrs_core::StoreError> {
     PostgresOptions::new(url)
-        .schema(format!("cqrs_bench_{}", uuid::Uuid::new_v4().simple()))
+        .schema(testing::unique_schema("cqrs_bench"))
         .max_connections(writers as u32 + 2)
         .connect()
         .await
-}
-
-async fn drop_schema(store: &PostgresEventStore) {
-    let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema());
-    if let Err(error) = sqlx::raw_sql(&sql).execute(store.pool()).await {
-        eprintln!("could not drop schema {}: {error}", store.schema());
-    }
 }
 
 fn print_figures(figures: &StoreFigures) {

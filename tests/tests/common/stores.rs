@@ -1,6 +1,5 @@
 //! One store of each kind per test: in memory, a SQLite file, a PostgreSQL schema.
 
-use cqrs_postgres::{PostgresEventStore, PostgresOptions};
 use cqrs_sqlite::SqliteEventStore;
 
 /// A SQLite database file of its own, deleted (with its WAL files) when dropped.
@@ -26,33 +25,7 @@ pub(crate) async fn sqlite(test: &str) -> SqliteFile {
     SqliteFile { store, path }
 }
 
-/// A store in a fresh schema, or `None` (with a notice) when `DATABASE_URL` is
-/// unset; with `CQRS_REQUIRE_POSTGRES=1` a missing URL fails the test.
-pub(crate) async fn postgres(test: &str) -> Option<PostgresEventStore> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        if std::env::var("CQRS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-            panic!("CQRS_REQUIRE_POSTGRES=1 but DATABASE_URL is not set: `{test}` cannot run");
-        }
-        eprintln!("skipped `{test}` on PostgreSQL: set DATABASE_URL to run it");
-        return None;
-    };
-    let schema = format!("cqrs_test_{}", uuid::Uuid::new_v4().simple());
-    let store = PostgresOptions::new(url)
-        .schema(schema)
-        .max_connections(20)
-        .connect()
-        .await
-        .unwrap_or_else(|error| panic!("cannot connect for `{test}`: {error}"));
-    Some(store)
-}
-
-pub(crate) async fn drop_postgres(store: PostgresEventStore) {
-    let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema());
-    if let Err(error) = sqlx::raw_sql(&sql).execute(store.pool()).await {
-        eprintln!("could not drop schema {}: {error}", store.schema());
-    }
-    store.pool().close().await;
-}
+pub(crate) use cqrs_postgres::testing::{drop_schema as drop_postgres, fresh_store as postgres};
 
 /// Writes one `#[tokio::test]` per store for a check generic over the store.
 macro_rules! on_every_store {

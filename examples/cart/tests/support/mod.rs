@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use cart::service::{CartApp, CartStore};
-use cqrs_postgres::{PostgresEventStore, PostgresOptions};
+use cqrs_postgres::{PostgresEventStore, PostgresOptions, testing};
 use cqrs_sqlite::SqliteEventStore;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -72,18 +72,9 @@ impl Backend {
     }
 
     pub(crate) fn postgres(test: &str) -> Option<Backend> {
-        let Ok(url) = std::env::var("DATABASE_URL") else {
-            if std::env::var("CQRS_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!(
-                    "CQRS_REQUIRE_POSTGRES=1 but DATABASE_URL is not set: `{test}` cannot run on PostgreSQL"
-                );
-            }
-            eprintln!("skipped `{test}` on PostgreSQL: set DATABASE_URL to run it");
-            return None;
-        };
         Some(Backend::Postgres {
-            url,
-            schema: format!("cart_test_{}", uuid::Uuid::new_v4().simple()),
+            url: testing::database_url(test)?,
+            schema: testing::unique_schema("cart_test"),
         })
     }
 
@@ -116,13 +107,7 @@ impl Backend {
     pub(crate) async fn cleanup(&self) {
         match self {
             Backend::Sqlite(path) => remove_sqlite(path),
-            Backend::Postgres { schema, .. } => {
-                let store = self.postgres_store().await;
-                let _ = sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-                    .execute(store.pool())
-                    .await;
-                store.pool().close().await;
-            }
+            Backend::Postgres { .. } => testing::drop_schema(self.postgres_store().await).await,
         }
     }
 }
