@@ -117,8 +117,8 @@ pub use query::{Query, QueryHandler};
 pub use repository::{AsOf, CommandError, ExecuteOptions, Loaded, Repository, RetryPolicy};
 pub use store::{
     AppendResult, CheckpointStore, EventStore, InMemoryEventStore, LogFollower, MemoryLease,
-    ReadAll, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore, earlier_append,
-    wait_past_head,
+    Migration, ReadAll, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore,
+    earlier_append, pending_migrations, wait_past_head,
 };
 pub use version::ExpectedVersion;
 

@@ -1,13 +1,13 @@
 //! Versioned schema migrations, applied when the store opens.
 
 use chrono::Utc;
-use cqrs_core::StoreError;
+use cqrs_core::{Migration, StoreError, pending_migrations};
 use sqlx::SqlitePool;
 
 use crate::error::backend;
 
-/// Every migration this code knows, in order: (version, description, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// Every migration this code knows, in order.
+const MIGRATIONS: &[Migration] = &[
     (
         1,
         "create the event log",
@@ -51,14 +51,7 @@ pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| backend("read the schema version", e))?;
-    let supported = MIGRATIONS.last().map_or(0, |m| m.0);
-    if current > supported {
-        return Err(StoreError::SchemaTooNew {
-            found: current,
-            supported,
-        });
-    }
-    for &(version, description, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+    for &(version, description, sql) in pending_migrations(MIGRATIONS, current)? {
         let failed = |source: sqlx::Error| StoreError::Migration {
             version,
             description: description.to_owned(),

@@ -2,12 +2,14 @@
 
 mod error;
 mod memory;
+mod migrations;
 mod retry;
 
 use std::future::Future;
 
 pub use error::StoreError;
 pub use memory::{InMemoryEventStore, MemoryLease};
+pub use migrations::{Migration, pending_migrations};
 pub use retry::{StoredId, earlier_append};
 
 /// Waits on a head-position channel, for stores that publish appends in process.
