@@ -11,7 +11,8 @@ use crate::ctxt::Ctxt;
 /// One attribute key that may be given at most once.
 pub(crate) struct Attr<'c, T> {
     cx: &'c Ctxt,
-    attribute: &'static str,
+    /// Where the key is written, for the duplicate error: `#[event(...)]`.
+    place: String,
     key: &'static str,
     value: Option<(TokenStream, T)>,
 }
@@ -20,7 +21,22 @@ impl<'c, T> Attr<'c, T> {
     pub(crate) fn none(cx: &'c Ctxt, attribute: &'static str, key: &'static str) -> Self {
         Attr {
             cx,
-            attribute,
+            place: format!("#[{attribute}(...)]"),
+            key,
+            value: None,
+        }
+    }
+
+    /// A key inside a list, such as `from` in `#[event(upcast(from = 1))]`.
+    pub(crate) fn nested(
+        cx: &'c Ctxt,
+        attribute: &'static str,
+        list: &'static str,
+        key: &'static str,
+    ) -> Self {
+        Attr {
+            cx,
+            place: format!("`{list}(...)` of #[{attribute}(...)]"),
             key,
             value: None,
         }
@@ -32,10 +48,7 @@ impl<'c, T> Attr<'c, T> {
         if self.value.is_some() {
             self.cx.error_spanned_by(
                 tokens,
-                format!(
-                    "duplicate `{}` in #[{}(...)]: give it once",
-                    self.key, self.attribute
-                ),
+                format!("duplicate `{}` in {}: give it once", self.key, self.place),
             );
         } else {
             self.value = Some((tokens, value));

@@ -183,8 +183,8 @@ fn parse_upcast(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Upc
         attr::skip_value(meta)?;
         return Err(error);
     }
-    let mut from = Attr::none(cx, "event(upcast", "from");
-    let mut with = Attr::none(cx, "event(upcast", "with");
+    let mut from = Attr::nested(cx, "event", "upcast", "from");
+    let mut with = Attr::nested(cx, "event", "upcast", "with");
     let mut malformed = false;
     meta.parse_nested_meta(|inner| {
         let parsed = if inner.path.is_ident("from") {

@@ -66,7 +66,12 @@ fn check_upcasts(cx: &Ctxt, event: &EventEnum<'_>) {
         let mut froms: Vec<u32> = Vec::new();
         for upcast in &variant.upcasts {
             let (lit, from) = &upcast.from;
-            if *from >= version {
+            if *from == 0 {
+                cx.error_spanned_by(
+                    lit,
+                    "event versions start at 1, so the oldest upcaster is `upcast(from = 1, ...)`",
+                );
+            } else if *from >= version {
                 cx.error_spanned_by(
                     lit,
                     format!(
