@@ -149,15 +149,6 @@ async fn head_position(pool: &SqlitePool) -> Result<u64, StoreError> {
     Ok(head as u64)
 }
 
-/// Erases a future's type behind a box: sqlx's executor futures borrowing a
-/// transaction otherwise make rustc unable to prove the append future `Send`
-/// ("implementation of `Executor` is not general enough").
-fn boxed<'a, T>(
-    future: impl std::future::Future<Output = T> + Send + 'a,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
-    Box::pin(future)
-}
-
 /// An append waiting for the next group.
 struct Pending {
     stream_id: String,
@@ -243,7 +234,8 @@ impl SqliteEventStore {
     ) -> Result<AppendResult, StoreError> {
         let stream_id = pending.stream_id.as_str();
         let operation = || format!("append to stream `{stream_id}`");
-        boxed(sqlx::query("SAVEPOINT cqrs_append").execute(&mut **tx))
+        sqlx::query("SAVEPOINT cqrs_append")
+            .execute(&mut **tx)
             .await
             .map_err(|e| backend(operation(), e))?;
         let result = self
@@ -256,11 +248,13 @@ impl SqliteEventStore {
             )
             .await;
         if !matches!(&result, Ok(appended) if !appended.duplicate) {
-            boxed(sqlx::query("ROLLBACK TO cqrs_append").execute(&mut **tx))
+            sqlx::query("ROLLBACK TO cqrs_append")
+                .execute(&mut **tx)
                 .await
                 .map_err(|e| backend(operation(), e))?;
         }
-        boxed(sqlx::query("RELEASE cqrs_append").execute(&mut **tx))
+        sqlx::query("RELEASE cqrs_append")
+            .execute(&mut **tx)
             .await
             .map_err(|e| backend(operation(), e))?;
         result
@@ -277,9 +271,9 @@ impl SqliteEventStore {
         recorded_at: DateTime<Utc>,
     ) -> Result<AppendResult, StoreError> {
         let operation = || format!("append to stream `{stream_id}`");
-        let actual = boxed(stream_version(tx, stream_id)).await?;
+        let actual = stream_version(tx, stream_id).await?;
         if !expected.is_satisfied_by(actual) {
-            if let Some(earlier) = boxed(earlier_append_in(tx, stream_id, events)).await? {
+            if let Some(earlier) = earlier_append_in(tx, stream_id, events).await? {
                 return Ok(earlier);
             }
             return Err(StoreError::WrongExpectedVersion {
@@ -289,11 +283,10 @@ impl SqliteEventStore {
             });
         }
         let count = events.len() as u64;
-        let positions = match boxed(insert_events(tx, stream_id, actual, events, recorded_at)).await
-        {
+        let positions = match insert_events(tx, stream_id, actual, events, recorded_at).await {
             Ok(positions) => positions,
             Err(error) if is_duplicate_event_id(&error) => {
-                return match boxed(earlier_append_in(tx, stream_id, events)).await? {
+                return match earlier_append_in(tx, stream_id, events).await? {
                     Some(earlier) => Ok(earlier),
                     None => Err(backend(operation(), error)),
                 };
@@ -306,10 +299,11 @@ impl SqliteEventStore {
         )
         .bind(stream_id)
         .bind((actual + count) as i64);
-        boxed(upsert.execute(&mut **tx))
+        upsert
+            .execute(&mut **tx)
             .await
             .map_err(|e| backend(operation(), e))?;
-        boxed(self.update_documents(tx, stream_id, actual, &positions, recorded_at, events))
+        self.update_documents(tx, stream_id, actual, &positions, recorded_at, events)
             .await?;
         Ok(AppendResult {
             stream_version: actual + count,
