@@ -97,20 +97,30 @@ pub struct EventDecodeError {
     pub source: DecodeError,
 }
 
+impl EventHeader {
+    /// Decodes this event's payload into `E`; an error names the event by this header.
+    pub fn decode_payload<E: DomainEvent>(
+        &self,
+        payload: serde_json::Value,
+    ) -> Result<E, Box<EventDecodeError>> {
+        E::decode(&self.event_name, self.event_version, payload).map_err(|source| {
+            Box::new(EventDecodeError {
+                stream_id: self.stream_id.clone(),
+                stream_version: self.stream_version,
+                position: self.position,
+                event_name: self.event_name.clone(),
+                event_version: self.event_version,
+                source,
+            })
+        })
+    }
+}
+
 impl RecordedEvent {
     /// Decodes the payload into `E`, keeping the header.
     pub fn decode<E: DomainEvent>(self) -> Result<EventEnvelope<E>, Box<EventDecodeError>> {
         let RecordedEvent { header, payload } = self;
-        match E::decode(&header.event_name, header.event_version, payload) {
-            Ok(event) => Ok(EventEnvelope { header, event }),
-            Err(source) => Err(Box::new(EventDecodeError {
-                stream_id: header.stream_id,
-                stream_version: header.stream_version,
-                position: header.position,
-                event_name: header.event_name,
-                event_version: header.event_version,
-                source,
-            })),
-        }
+        let event = header.decode_payload(payload)?;
+        Ok(EventEnvelope { header, event })
     }
 }

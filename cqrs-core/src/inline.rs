@@ -143,8 +143,8 @@ where
             None => P::default(),
         };
         for recorded in events.iter().filter(|e| P::handles(&e.header.event_name)) {
-            if let Some(envelope) = P::decode_event(recorded.clone())? {
-                state.project(&envelope.header, envelope.event)?;
+            if let Some(event) = P::decode_event(&recorded.header, recorded.payload.clone())? {
+                state.project(&recorded.header, event)?;
             }
         }
         Ok(serde_json::to_value(&state)?)

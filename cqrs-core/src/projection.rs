@@ -31,16 +31,15 @@ pub trait Projection: Send + Sync + 'static {
     /// Updates the read model with one event.
     fn project(&mut self, header: &EventHeader, event: Self::Event) -> Result<(), HandlerError>;
 
-    /// Decodes a stored event for this projection: `Ok(None)` when it is unknown to
-    /// this code and the projection skips unknown events (logged as a warning).
+    /// Decodes a stored event's payload for this projection: `Ok(None)` when the
+    /// event is unknown to this code and the projection skips unknown events (logged
+    /// as a warning).
     fn decode_event(
-        recorded: crate::envelope::RecordedEvent,
-    ) -> Result<
-        Option<crate::envelope::EventEnvelope<Self::Event>>,
-        Box<crate::envelope::EventDecodeError>,
-    > {
-        match recorded.decode::<Self::Event>() {
-            Ok(envelope) => Ok(Some(envelope)),
+        header: &EventHeader,
+        payload: serde_json::Value,
+    ) -> Result<Option<Self::Event>, Box<crate::envelope::EventDecodeError>> {
+        match header.decode_payload::<Self::Event>(payload) {
+            Ok(event) => Ok(Some(event)),
             Err(error) if Self::SKIP_UNKNOWN && error.source.is_unknown_event() => {
                 tracing::warn!(
                     projection = Self::NAME,

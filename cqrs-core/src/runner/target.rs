@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ProjectionError;
-use crate::envelope::{EventEnvelope, RecordedEvent};
+use crate::envelope::RecordedEvent;
 use crate::projection::Projection;
 use crate::store::{StoreError, StoredView, ViewStore};
 
@@ -63,9 +63,8 @@ fn project_one<P: Projection>(
     if !P::handles(&recorded.header.event_name) {
         return Ok(());
     }
-    let Some(EventEnvelope { header, event }) =
-        P::decode_event(recorded).map_err(ProjectionError::Decode)?
-    else {
+    let RecordedEvent { header, payload } = recorded;
+    let Some(event) = P::decode_event(&header, payload).map_err(ProjectionError::Decode)? else {
         return Ok(());
     };
     projection
