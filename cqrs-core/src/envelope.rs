@@ -22,6 +22,24 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
+    /// An event from its stored parts, with a fresh id and default metadata: for
+    /// imports, migrations and tests that write events as another version of the
+    /// code stored them.
+    ///
+    /// ```
+    /// let old = cqrs_core::NewEvent::new("cart.item_added", 1, serde_json::json!({ "sku": "apple" }));
+    /// assert_eq!((old.event_name.as_str(), old.event_version), ("cart.item_added", 1));
+    /// ```
+    pub fn new(name: impl Into<String>, version: u32, payload: serde_json::Value) -> Self {
+        NewEvent {
+            event_id: Uuid::new_v4(),
+            event_name: name.into(),
+            event_version: version,
+            payload,
+            metadata: Metadata::default(),
+        }
+    }
+
     /// Serializes a domain event with a fresh id.
     pub fn from_event<E: DomainEvent>(event: &E, metadata: Metadata) -> Result<Self, EncodeError> {
         let event_type = event.event_type();

@@ -221,13 +221,7 @@ async fn append_raw(
     version: u32,
     payload: serde_json::Value,
 ) {
-    let event = NewEvent {
-        event_id: Uuid::new_v4(),
-        event_name: name.into(),
-        event_version: version,
-        payload,
-        metadata: Metadata::default(),
-    };
+    let event = NewEvent::new(name, version, payload);
     store
         .append("cart-bad", ExpectedVersion::Any, vec![event])
         .await

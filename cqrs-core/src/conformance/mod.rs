@@ -21,7 +21,6 @@ mod side_stores;
 use std::future::Future;
 
 use serde_json::json;
-use uuid::Uuid;
 
 pub use append::*;
 pub use concurrency::*;
@@ -33,7 +32,6 @@ pub use side_stores::*;
 
 use crate::envelope::NewEvent;
 use crate::inline::{DocumentStore, InlineViews};
-use crate::metadata::Metadata;
 use crate::store::{CheckpointStore, EventStore, LogFollower, SnapshotStore, ViewStore};
 
 /// What the suite needs from a store: every store trait, shareable between tasks.
@@ -102,13 +100,7 @@ pub async fn no_teardown<S>(_: S) {}
 
 /// One event with a JSON payload, a fresh id and default metadata.
 pub fn new_event(name: &str, payload: serde_json::Value) -> NewEvent {
-    NewEvent {
-        event_id: Uuid::new_v4(),
-        event_name: name.to_owned(),
-        event_version: 1,
-        payload,
-        metadata: Metadata::default(),
-    }
+    NewEvent::new(name, 1, payload)
 }
 
 /// `count` events named `name`, with payloads `{"n": start..}`.

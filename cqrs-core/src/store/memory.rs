@@ -19,18 +19,12 @@ use crate::version::ExpectedVersion;
 /// between tasks: clones share the same log.
 ///
 /// ```
-/// use cqrs_core::{EventStore, ExpectedVersion, InMemoryEventStore, Metadata, NewEvent, ReadAll};
+/// use cqrs_core::{EventStore, ExpectedVersion, InMemoryEventStore, NewEvent, ReadAll};
 ///
 /// # tokio_test();
 /// # fn tokio_test() { pollster::block_on(async {
 /// let store = InMemoryEventStore::new();
-/// let event = NewEvent {
-///     event_id: uuid::Uuid::new_v4(),
-///     event_name: "Opened".into(),
-///     event_version: 1,
-///     payload: serde_json::Value::Null,
-///     metadata: Metadata::default(),
-/// };
+/// let event = NewEvent::new("Opened", 1, serde_json::Value::Null);
 /// let result = store.append("account-1", ExpectedVersion::NoStream, vec![event]).await.unwrap();
 /// assert_eq!(result.stream_version, 1);
 /// let conflict = store.append("account-1", ExpectedVersion::NoStream, vec![]).await;

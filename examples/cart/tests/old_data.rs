@@ -6,19 +6,17 @@ mod support;
 
 use cart::domain::CartCommand;
 use cart::service::{CartApp, CartStore};
-use cqrs_core::{ExpectedVersion, Metadata, NewEvent, Uuid};
+use cqrs_core::{ExpectedVersion, NewEvent};
 use serde_json::json;
 use support::Backend;
 
 /// The first release's `cart.item_added`, as it is stored.
 fn item_added_v1(sku: &str, quantity: u32) -> NewEvent {
-    NewEvent {
-        event_id: Uuid::new_v4(),
-        event_name: "cart.item_added".into(),
-        event_version: 1,
-        payload: json!({ "sku": sku, "quantity": quantity }),
-        metadata: Metadata::default(),
-    }
+    NewEvent::new(
+        "cart.item_added",
+        1,
+        json!({ "sku": sku, "quantity": quantity }),
+    )
 }
 
 async fn old_carts_still_work<S: CartStore>(store: S) {
