@@ -2,6 +2,8 @@
 //! binary runs it on our stores, and the peer benchmark (`bench/peers`, its own
 //! workspace) runs it beside the same workload on `cqrs-es`.
 
+pub mod ceiling;
 pub mod chart;
+pub mod lag;
 pub mod stats;
 pub mod workload;

@@ -7,13 +7,17 @@
 //! loaded by replaying their streams), E (events/s through the `top_products`
 //! catch-up projection), Q (`TopProducts` queries/s on its read model), and one cart
 //! with `--hot-history` stored events commanded without and with the aggregate
-//! cache. Prints a table, writes `--out`/results.json and `--out`/chart.svg.
+//! cache, loads with and without a snapshot, and for SQLite and PostgreSQL the
+//! machine's ceilings in the same run (single-row `INSERT`s over as many connections,
+//! a plain paged `SELECT`); `--lag-seconds N` adds a live projection's lag under
+//! 2,000 events/s. Prints a table, writes `--out`/results.json and `--out`/chart.svg.
 
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use cqrs_bench::chart;
+use cqrs_bench::stats::Figure;
 use cqrs_bench::workload::{self, Shape, StoreFigures};
+use cqrs_bench::{ceiling, chart};
 use cqrs_postgres::{PostgresEventStore, PostgresOptions, testing};
 use cqrs_sqlite::SqliteEventStore;
 use serde::Serialize;
@@ -56,6 +60,10 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     database_url: String,
+    /// Seconds of steady writes (2,000 events/s) while a live projection follows,
+    /// to measure its lag; 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    lag_seconds: u64,
     /// Keep the PostgreSQL schema afterwards, to look at it (its name is printed).
     #[arg(long)]
     keep_schema: bool,
@@ -92,21 +100,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("measuring {kind:?} ...");
         let figures = match kind {
             StoreKind::Memory => {
-                workload::run(cqrs_core::InMemoryEventStore::new(), "memory", &shape).await
+                let store = cqrs_core::InMemoryEventStore::new();
+                let mut figures = workload::run(store.clone(), "memory", &shape).await;
+                figures.live_lag = lag(store, args.lag_seconds).await;
+                figures
             }
             StoreKind::Sqlite => {
-                let path = std::env::temp_dir()
-                    .join(format!("cqrs-bench-{}.db", uuid::Uuid::new_v4().simple()));
+                let path = temp_file("cqrs-bench");
                 let store = SqliteEventStore::open(&path).await?;
-                let figures = workload::run(store, "sqlite", &shape).await;
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
+                let mut figures = workload::run(store.clone(), "sqlite", &shape).await;
+                figures.e_ceiling = Some(ceiling::sqlite_select(store.pool()).await);
+                let inserts_path = temp_file("cqrs-bench-ceiling");
+                let inserts = ceiling_inserts(&shape);
+                figures.w_ceiling =
+                    Some(ceiling::sqlite_inserts(&inserts_path, shape.writers, inserts).await);
+                figures.live_lag = lag(store, args.lag_seconds).await;
+                remove_sqlite(&path);
+                remove_sqlite(&inserts_path);
                 figures
             }
             StoreKind::Postgres => {
                 let store = postgres(&args.database_url, shape.writers).await?;
-                let figures = workload::run(store.clone(), "postgres", &shape).await;
+                let mut figures = workload::run(store.clone(), "postgres", &shape).await;
+                figures.e_ceiling = Some(ceiling::postgres_select(store.pool()).await);
+                let inserts = ceiling_inserts(&shape);
+                figures.w_ceiling =
+                    Some(ceiling::postgres_inserts(store.pool(), shape.writers, inserts).await);
+                figures.live_lag = lag(store.clone(), args.lag_seconds).await;
                 if args.keep_schema {
                     eprintln!("kept schema {}", store.schema());
                 } else {
@@ -136,6 +156,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// As many single-row inserts as W's commands, from 2,000 to 20,000.
+fn ceiling_inserts(shape: &Shape) -> usize {
+    (shape.carts * shape.commands_per_cart).clamp(2_000, 20_000)
+}
+
+async fn lag<S: workload::BenchStore>(store: S, seconds: u64) -> Option<cqrs_bench::lag::Lag> {
+    if seconds == 0 {
+        return None;
+    }
+    Some(cqrs_bench::lag::live_lag(store, 2_000, seconds).await)
+}
+
+fn temp_file(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{prefix}-{}.db", uuid::Uuid::new_v4().simple()))
+}
+
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
 async fn postgres(url: &str, writers: usize) -> Result<PostgresEventStore, cqrs_core::StoreError> {
     PostgresOptions::new(url)
         .schema(testing::unique_schema("cqrs_bench"))
@@ -160,6 +202,29 @@ fn print_figures(figures: &StoreFigures) {
         println!(
             "  {label:<32} {:>12.0}   p50 {:>9.1} us   p99 {:>9.1} us",
             figure.per_second, figure.p50_us, figure.p99_us
+        );
+    }
+    let share = |figure: &Figure, ceiling: &Figure| {
+        100.0 * figure.per_second / ceiling.per_second.max(f64::MIN_POSITIVE)
+    };
+    if let Some(ceiling) = &figures.w_ceiling {
+        println!(
+            "  W ceiling: {:.0} single-row INSERTs/s over as many connections; W is {:.0}% of it",
+            ceiling.per_second,
+            share(&figures.w, ceiling)
+        );
+    }
+    if let Some(ceiling) = &figures.e_ceiling {
+        println!(
+            "  E ceiling: {:.0} rows/s by a plain paged SELECT; E is {:.0}% of it",
+            ceiling.per_second,
+            share(&figures.e, ceiling)
+        );
+    }
+    if let Some(lag) = &figures.live_lag {
+        println!(
+            "  live lag at {} events/s: p50 {} / p99 {} / max {} positions",
+            lag.rate, lag.p50, lag.p99, lag.max
         );
     }
     let ratio =

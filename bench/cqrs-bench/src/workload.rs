@@ -57,6 +57,16 @@ pub struct StoreFigures {
     pub load_short: Figure,
     /// Loads of a cart with 100,000 events, from its snapshot.
     pub load_long_snapshot: Figure,
+    /// Single-row `INSERT`s over as many connections as writers, in the same run
+    /// (SQLite and PostgreSQL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w_ceiling: Option<Figure>,
+    /// A plain paged `SELECT` of the rows E reads, decoding nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_ceiling: Option<Figure>,
+    /// A live projection's lag under a steady write load (`--lag-seconds`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_lag: Option<crate::lag::Lag>,
 }
 
 fn add(n: usize) -> CartCommand {
@@ -85,6 +95,9 @@ pub async fn run<S: BenchStore>(store: S, name: &str, shape: &Shape) -> StoreFig
         hot_cached,
         load_short,
         load_long_snapshot,
+        w_ceiling: None,
+        e_ceiling: None,
+        live_lag: None,
     }
 }
 

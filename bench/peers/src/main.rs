@@ -157,6 +157,9 @@ async fn cqrs_es_memory(shape: &Shape) -> StoreFigures {
         hot_cached: hot,
         load_short: not_measured(),
         load_long_snapshot: not_measured(),
+        w_ceiling: None,
+        e_ceiling: None,
+        live_lag: None,
     }
 }
 
@@ -237,6 +240,9 @@ async fn postgres_es(url: &str, shape: &Shape) -> Result<StoreFigures, Box<dyn s
         hot_cached: hot,
         load_short: not_measured(),
         load_long_snapshot: not_measured(),
+        w_ceiling: None,
+        e_ceiling: None,
+        live_lag: None,
     })
 }
 
