@@ -3,8 +3,8 @@
 //!
 //! ```
 //! # use cqrs_core::doc_example::*;
-//! use cqrs_core::inline::{DocumentStore, InlineViews, StreamDocuments};
-//! use cqrs_core::{InMemoryEventStore, Repository};
+//! use cqrs_core::inline::StreamDocuments;
+//! use cqrs_core::{DocumentStore, InMemoryEventStore, InlineViews, Repository};
 //!
 //! # pollster::block_on(async {
 //! let store = InMemoryEventStore::new();
@@ -19,16 +19,14 @@
 //! # }).unwrap();
 //! ```
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
+use crate::envelope::RecordedEvent;
 use crate::projection::{HandlerError, Projection};
-use crate::store::StoreError;
+use crate::store::{DocumentStore, EventStore, StoreError};
 
 /// A read model with one document per stream, kept by the store inside each append.
 ///
@@ -59,29 +57,6 @@ pub struct StoredDocument {
     pub position: u64,
     /// The document.
     pub state: serde_json::Value,
-}
-
-/// Stores that keep inline views.
-pub trait InlineViews {
-    /// Keeps `view` up to date inside every later append.
-    fn register_inline(&self, view: impl InlineView);
-}
-
-/// Reads and writes inline documents.
-pub trait DocumentStore: Send + Sync + 'static {
-    /// The view's document for a stream.
-    fn load_document(
-        &self,
-        view: &str,
-        key: &str,
-    ) -> impl Future<Output = Result<Option<StoredDocument>, StoreError>> + Send;
-
-    /// Replaces every document of a view (a rebuild).
-    fn replace_documents(
-        &self,
-        view: &str,
-        documents: Vec<(String, StoredDocument)>,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// An inline view from a derived [`Projection`]: one instance per stream, stored as
@@ -151,83 +126,6 @@ where
     }
 }
 
-/// The registered inline views of a store.
-#[derive(Default, Clone)]
-pub struct InlineRegistry {
-    views: Arc<std::sync::RwLock<Vec<Arc<dyn InlineView>>>>,
-}
-
-impl std::fmt::Debug for InlineRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<String> = self.views().iter().map(|v| v.name().to_owned()).collect();
-        f.debug_struct("InlineRegistry")
-            .field("views", &names)
-            .finish()
-    }
-}
-
-impl InlineRegistry {
-    /// Adds a view.
-    pub fn register(&self, view: impl InlineView) {
-        self.views
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(Arc::new(view));
-    }
-
-    /// The views that handle at least one of these events.
-    pub fn views_for(&self, events: &[NewEvent]) -> Vec<Arc<dyn InlineView>> {
-        self.views()
-            .into_iter()
-            .filter(|v| events.iter().any(|e| v.handles(&e.event_name)))
-            .collect()
-    }
-
-    fn views(&self) -> Vec<Arc<dyn InlineView>> {
-        self.views
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-}
-
-/// The events of an append as they will be stored, for inline views.
-pub fn recorded(
-    stream_id: &str,
-    first_version: u64,
-    positions: &[u64],
-    recorded_at: chrono::DateTime<chrono::Utc>,
-    events: &[NewEvent],
-) -> Vec<RecordedEvent> {
-    events
-        .iter()
-        .zip(positions)
-        .enumerate()
-        .map(|(index, (event, &position))| RecordedEvent {
-            header: EventHeader {
-                stream_id: stream_id.to_owned(),
-                stream_version: first_version + index as u64,
-                position,
-                event_id: event.event_id,
-                event_name: event.event_name.clone(),
-                event_version: event.event_version,
-                recorded_at,
-                metadata: event.metadata.clone(),
-            },
-            payload: event.payload.clone(),
-        })
-        .collect()
-}
-
-/// The error for a view that refused an append.
-pub fn refused(view: &dyn InlineView, stream_id: &str, source: HandlerError) -> StoreError {
-    StoreError::InlineView {
-        view: view.name().to_owned(),
-        stream_id: stream_id.to_owned(),
-        source,
-    }
-}
-
 /// Rebuilds an inline view from the whole log: for a view added after events were
 /// stored, or whose handlers changed. Returns the number of documents written.
 pub async fn rebuild_documents<S>(
@@ -236,7 +134,7 @@ pub async fn rebuild_documents<S>(
     names: Vec<String>,
 ) -> Result<usize, StoreError>
 where
-    S: crate::store::EventStore + DocumentStore,
+    S: EventStore + DocumentStore,
 {
     let mut documents: std::collections::HashMap<String, StoredDocument> = Default::default();
     let mut from = 1;
@@ -257,7 +155,11 @@ where
             let current = documents.remove(&stream).map(|d| d.state);
             let state = view
                 .apply(current, std::slice::from_ref(&recorded))
-                .map_err(|source| refused(view, &stream, source))?;
+                .map_err(|source| StoreError::InlineView {
+                    view: view.name().to_owned(),
+                    stream_id: stream.clone(),
+                    source,
+                })?;
             documents.insert(
                 stream,
                 StoredDocument {

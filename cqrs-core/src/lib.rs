@@ -95,7 +95,7 @@ mod projection;
 mod query;
 mod repository;
 pub mod runner;
-mod store;
+pub mod store;
 mod version;
 
 #[doc(hidden)]
@@ -116,9 +116,9 @@ pub use projection::{HandlerError, HandlerOutcome, Projection, ProjectionHandler
 pub use query::{Query, QueryHandler};
 pub use repository::{AsOf, CommandError, ExecuteOptions, Loaded, Repository, RetryPolicy};
 pub use store::{
-    AppendResult, CheckpointStore, EventStore, InMemoryEventStore, LogFollower, MemoryLease,
-    Migration, ReadAll, Snapshot, SnapshotStore, StoreError, StoredId, StoredView, ViewStore,
-    earlier_append, pending_migrations, wait_past_head,
+    AppendResult, DocumentStore, EventStore, InMemoryEventStore, InlineViews, Leases, LogFollower,
+    MemoryLease, ReadAll, Snapshot, SnapshotStore, Store, StoreError, StoredId, StoredView,
+    ViewStore,
 };
 pub use version::ExpectedVersion;
 

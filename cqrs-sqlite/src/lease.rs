@@ -2,7 +2,6 @@
 //! database, released by the operating system when the holder exits or dies.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::time::Duration;
 
 use cqrs_core::StoreError;
 use cqrs_core::runner::Leases;
@@ -44,7 +43,7 @@ impl Leases for SqliteEventStore {
         }
     }
 
-    async fn lost(_: &mut FileLease, _: Duration) {
+    async fn lost(_: &mut FileLease) {
         // A file lock is only lost with the process.
         std::future::pending::<()>().await
     }

@@ -23,10 +23,13 @@
 //!
 //! Tables are prefixed `cqrs_`, so read models can live in the same file.
 
+mod append;
 mod error;
 mod lease;
 mod migrate;
+mod read;
 mod row;
+mod side_tables;
 mod store;
 
 pub use lease::FileLease;

@@ -1,47 +1,31 @@
 //! Rows of `cqrs_events` as recorded events.
 
-use chrono::{DateTime, Utc};
-use cqrs_core::{EventHeader, Metadata, RecordedEvent, StoreError};
+use cqrs_core::store::kit::{EventRow, corrupt_column};
+use cqrs_core::{RecordedEvent, StoreError};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use uuid::Uuid;
 
 /// The columns every read selects, in the order [`decode`] expects.
 pub(crate) const COLUMNS: &str = "position, stream_id, stream_version, event_id, event_name, \
      event_version, payload, metadata, recorded_at";
 
+/// SQLite keeps ids and JSON as text: parsed here, the rest checked by the kit.
 pub(crate) fn decode(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
-    let position: i64 = row.try_get(0).map_err(column("position", 0))?;
-    let position = position as u64;
-    let corrupt = |reason: String| StoreError::Corrupt { position, reason };
-    let event_id: String = row.try_get(3).map_err(column("event_id", position))?;
-    let payload: String = row.try_get(6).map_err(column("payload", position))?;
-    let metadata: String = row.try_get(7).map_err(column("metadata", position))?;
-    let stream_version: i64 = row.try_get(2).map_err(column("stream_version", position))?;
-    let event_version: i64 = row.try_get(5).map_err(column("event_version", position))?;
-    Ok(RecordedEvent {
-        header: EventHeader {
-            stream_id: row.try_get(1).map_err(column("stream_id", position))?,
-            stream_version: stream_version as u64,
-            position,
-            event_id: Uuid::parse_str(&event_id)
-                .map_err(|e| corrupt(format!("event id `{event_id}`: {e}")))?,
-            event_name: row.try_get(4).map_err(column("event_name", position))?,
-            event_version: u32::try_from(event_version)
-                .map_err(|e| corrupt(format!("event version {event_version}: {e}")))?,
-            recorded_at: row
-                .try_get::<DateTime<Utc>, _>(8)
-                .map_err(column("recorded_at", position))?,
-            metadata: serde_json::from_str::<Metadata>(&metadata)
-                .map_err(|e| corrupt(format!("metadata: {e}")))?,
-        },
-        payload: serde_json::from_str(&payload).map_err(|e| corrupt(format!("payload: {e}")))?,
-    })
-}
-
-fn column(name: &'static str, position: u64) -> impl Fn(sqlx::Error) -> StoreError {
-    move |error| StoreError::Corrupt {
+    let position: i64 = row.try_get(0).map_err(corrupt_column("position", 0))?;
+    let at = u64::try_from(position).unwrap_or(0);
+    let event_id: String = row.try_get(3).map_err(corrupt_column("event_id", at))?;
+    let payload: String = row.try_get(6).map_err(corrupt_column("payload", at))?;
+    let metadata: String = row.try_get(7).map_err(corrupt_column("metadata", at))?;
+    EventRow {
         position,
-        reason: format!("column `{name}`: {error}"),
+        stream_id: row.try_get(1).map_err(corrupt_column("stream_id", at))?,
+        stream_version: row.try_get(2).map_err(corrupt_column("stream_version", at))?,
+        event_id: event_id.parse().map_err(corrupt_column("event_id", at))?,
+        event_name: row.try_get(4).map_err(corrupt_column("event_name", at))?,
+        event_version: row.try_get(5).map_err(corrupt_column("event_version", at))?,
+        payload: serde_json::from_str(&payload).map_err(corrupt_column("payload", at))?,
+        metadata: serde_json::from_str(&metadata).map_err(corrupt_column("metadata", at))?,
+        recorded_at: row.try_get(8).map_err(corrupt_column("recorded_at", at))?,
     }
+    .into_recorded()
 }

@@ -29,17 +29,6 @@ pub async fn snapshots_save_load_replace<S: ConformingStore>(store: &S) {
     assert_eq!(must(store.load_snapshot("cart-2").await), None);
 }
 
-/// A projection's checkpoint starts at 0 and keeps the last saved position.
-pub async fn checkpoints_save_load_replace<S: ConformingStore>(store: &S) {
-    assert_eq!(must(store.load_checkpoint("top_products").await), 0);
-    must(store.save_checkpoint("top_products", 42).await);
-    must(store.save_checkpoint("other", 7).await);
-    assert_eq!(must(store.load_checkpoint("top_products").await), 42);
-    must(store.save_checkpoint("top_products", 99).await);
-    assert_eq!(must(store.load_checkpoint("top_products").await), 99);
-    assert_eq!(must(store.load_checkpoint("other").await), 7);
-}
-
 /// A view and its position are saved and replaced together, and can be deleted.
 pub async fn views_save_load_replace<S: ConformingStore>(store: &S) {
     assert_eq!(must(store.load_view("top").await), None);

@@ -7,29 +7,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 
 use super::{CatchUpTarget, ProjectionRunner};
-use crate::store::{EventStore, LogFollower, StoreError};
-
-/// Grants one worker at a time the right to run a named projection.
-///
-/// PostgreSQL holds a session advisory lock on a dedicated connection; SQLite locks a
-/// file beside the database; the in-memory store keeps a set in the process. A
-/// worker that dies loses its lease with its connection or its file handle.
-pub trait Leases: Send + Sync {
-    /// The held lease; dropping it releases it.
-    type Lease: Send;
-
-    /// Takes the lease if no other worker holds it.
-    fn try_lease(
-        &self,
-        name: &str,
-    ) -> impl Future<Output = Result<Option<Self::Lease>, StoreError>> + Send;
-
-    /// Resolves when the lease is no longer held (checked every `every`).
-    fn lost(lease: &mut Self::Lease, every: Duration) -> impl Future<Output = ()> + Send;
-
-    /// Gives the lease up.
-    fn release(lease: Self::Lease) -> impl Future<Output = ()> + Send;
-}
+use crate::store::{EventStore, Leases, LogFollower};
 
 impl<S, T> ProjectionRunner<S, T>
 where
@@ -66,7 +44,7 @@ where
             self.run_until(async {
                 tokio::select! {
                     _ = &mut shutdown => stopping = true,
-                    _ = S::lost(&mut lease, retry) => {}
+                    _ = S::lost(&mut lease) => {}
                 }
             })
             .await;

@@ -40,7 +40,7 @@ use std::time::Duration;
 use futures_util::FutureExt;
 use tokio::sync::watch;
 
-pub use lease::Leases;
+pub use crate::store::Leases;
 pub use status::{ProjectionStatus, RunState};
 pub use target::{CatchUpTarget, DocumentTarget, MemoryTarget, SharedView, read_view};
 

@@ -35,6 +35,24 @@ pub enum StoreError {
         /// The stream appended to.
         stream_id: String,
     },
+    /// The stream's version would pass `u64::MAX`; nothing was written.
+    #[error("stream `{stream_id}` is at version {version} and cannot take more events")]
+    VersionOverflow {
+        /// The stream appended to.
+        stream_id: String,
+        /// Its version.
+        version: u64,
+    },
+    /// A store was configured with something it cannot use (a name too long, ...).
+    #[error("{setting} `{value}` cannot be used: {reason}")]
+    InvalidSetting {
+        /// What was set: `schema`, ...
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused, and what to do instead.
+        reason: String,
+    },
     /// An inline view refused the append; nothing was written.
     #[error("inline view `{view}` refused the append to stream `{stream_id}`")]
     InlineView {

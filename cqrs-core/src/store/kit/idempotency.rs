@@ -1,22 +1,9 @@
 //! Idempotent appends: telling a retry of an earlier append from a clash of ids.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
-use super::{AppendResult, StoreError};
+use crate::store::{AppendResult, StoreError, StoredId};
 use crate::envelope::NewEvent;
-
-/// Where an event id of an append is already stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredId {
-    /// The stream holding it.
-    pub stream_id: String,
-    /// Its version in that stream.
-    pub stream_version: u64,
-    /// Its global position.
-    pub position: u64,
-    /// When it was committed.
-    pub recorded_at: DateTime<Utc>,
-}
 
 /// Decides what an append whose ids may already be stored is, for store implementations.
 ///

@@ -1,0 +1,204 @@
+//! The append, written once for every store: over a store's open write transaction,
+//! check the stream's version, recognise a repeated append by its event ids, insert,
+//! and bring the inline views along.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::checks::{check_append, version_after};
+use super::idempotency::earlier_append;
+use super::inline::{recorded, update_documents};
+use crate::envelope::{NewEvent, RecordedEvent};
+use crate::inline::{InlineView, StoredDocument};
+use crate::store::{AppendResult, StoreError, StoredId};
+use crate::version::ExpectedVersion;
+
+/// How often an append whose stream another writer moved between reading its version
+/// and inserting is tried again before it reports the conflict.
+const MOVED_ATTEMPTS: usize = 3;
+
+/// One append as a caller asked for it.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    /// The stream to append to.
+    pub stream_id: String,
+    /// What the caller expects the stream's version to be.
+    pub expected: ExpectedVersion,
+    /// The events, in order.
+    pub events: Vec<NewEvent>,
+}
+
+/// Why an insert did not happen; nothing of it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clash {
+    /// One of the event ids is already stored.
+    EventId,
+    /// Another writer moved the stream after its version was read.
+    StreamMoved,
+}
+
+/// One open write transaction of a store: the statements the shared append needs,
+/// in the store's dialect. Everything runs inside the transaction and sees its own
+/// writes.
+pub trait WriteTx: Send {
+    /// The stream's version: `0` when it does not exist.
+    fn stream_version(
+        &mut self,
+        stream_id: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Where each of these event ids is stored, in the order asked.
+    fn locate(
+        &mut self,
+        event_ids: &[Uuid],
+    ) -> impl Future<Output = Result<Vec<Option<StoredId>>, StoreError>> + Send;
+
+    /// Inserts `events` at stream versions `version + 1 ..` and moves the stream to
+    /// the last of them, provided it is still at `version`; returns the global
+    /// positions handed out, in order. A clash leaves the transaction usable after
+    /// [`rollback_to_savepoint`](WriteTx::rollback_to_savepoint).
+    fn insert(
+        &mut self,
+        stream_id: &str,
+        version: u64,
+        events: &[NewEvent],
+        recorded_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Result<Vec<u64>, Clash>, StoreError>> + Send;
+
+    /// Up to `max_count` events of a stream from `from_version` on.
+    fn read_stream(
+        &mut self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// An inline view's document of a stream.
+    fn load_document(
+        &mut self,
+        view: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<StoredDocument>, StoreError>> + Send;
+
+    /// Writes an inline view's document of a stream.
+    fn save_document(
+        &mut self,
+        view: &str,
+        key: &str,
+        document: &StoredDocument,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Marks the point one append can be undone to.
+    fn savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Undoes everything since the savepoint and forgets it.
+    fn rollback_to_savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps everything since the savepoint and forgets it.
+    fn release_savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// What one try of an append came to.
+enum Step {
+    Placed(AppendResult),
+    /// The stream is at `actual`, which the expectation does not accept.
+    Unplaced { actual: u64 },
+    Clash(Clash),
+}
+
+/// Performs one append inside `tx`, in a savepoint of its own: when it fails, nothing
+/// of it stays in the transaction and the transaction can go on with other appends.
+///
+/// An append whose event ids are all stored already, as one earlier append to the
+/// same stream, returns that append's result (`duplicate: true`); any other reuse of
+/// an id is [`StoreError::DuplicateEventId`].
+pub async fn append_in<T: WriteTx>(
+    tx: &mut T,
+    views: &[Arc<dyn InlineView>],
+    request: &AppendRequest,
+    recorded_at: DateTime<Utc>,
+) -> Result<AppendResult, StoreError> {
+    check_append(&request.stream_id, &request.events)?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        tx.savepoint().await?;
+        let step = attempt(tx, views, request, recorded_at).await;
+        if let Ok(Step::Placed(appended)) = step {
+            tx.release_savepoint().await?;
+            return Ok(appended);
+        }
+        tx.rollback_to_savepoint().await?;
+        match step? {
+            Step::Placed(appended) => return Ok(appended),
+            Step::Unplaced { actual } => return unplaced(tx, request, Some(actual)).await,
+            Step::Clash(Clash::EventId) => return unplaced(tx, request, None).await,
+            Step::Clash(Clash::StreamMoved) if attempts < MOVED_ATTEMPTS => continue,
+            Step::Clash(Clash::StreamMoved) => {
+                let actual = tx.stream_version(&request.stream_id).await?;
+                return unplaced(tx, request, Some(actual)).await;
+            }
+        }
+    }
+}
+
+async fn attempt<T: WriteTx>(
+    tx: &mut T,
+    views: &[Arc<dyn InlineView>],
+    request: &AppendRequest,
+    recorded_at: DateTime<Utc>,
+) -> Result<Step, StoreError> {
+    let stream_id = request.stream_id.as_str();
+    let actual = tx.stream_version(stream_id).await?;
+    if !request.expected.is_satisfied_by(actual) {
+        return Ok(Step::Unplaced { actual });
+    }
+    let stream_version = version_after(stream_id, actual, request.events.len())?;
+    let positions = match tx
+        .insert(stream_id, actual, &request.events, recorded_at)
+        .await?
+    {
+        Ok(positions) => positions,
+        Err(clash) => return Ok(Step::Clash(clash)),
+    };
+    if !views.is_empty() {
+        let appended = recorded(stream_id, actual, &positions, recorded_at, &request.events);
+        update_documents(tx, views, stream_id, actual, &appended).await?;
+    }
+    Ok(Step::Placed(AppendResult {
+        stream_version,
+        positions,
+        recorded_at,
+        duplicate: false,
+    }))
+}
+
+/// An append that was not written: the original result when it repeats an earlier
+/// append, otherwise the conflict (`actual`: the stream's version) or the id clash.
+async fn unplaced<T: WriteTx>(
+    tx: &mut T,
+    request: &AppendRequest,
+    actual: Option<u64>,
+) -> Result<AppendResult, StoreError> {
+    let ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
+    let stored = tx.locate(&ids).await?;
+    if let Some(earlier) = earlier_append(&request.stream_id, &request.events, &stored)? {
+        return Ok(earlier);
+    }
+    match actual {
+        Some(actual) => Err(StoreError::WrongExpectedVersion {
+            stream_id: request.stream_id.clone(),
+            expected: request.expected,
+            actual,
+        }),
+        // The clashing id is not visible: another writer's append holding it rolled
+        // back after ours saw it. The caller may try again.
+        None => Err(StoreError::backend(
+            format!("append to stream `{}`", request.stream_id),
+            std::io::Error::other("an event id clashed with an append that did not commit"),
+        )),
+    }
+}

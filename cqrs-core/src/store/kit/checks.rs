@@ -1,0 +1,48 @@
+//! The checks every append passes before any store touches its storage.
+
+use std::collections::HashSet;
+
+use crate::envelope::NewEvent;
+use crate::store::StoreError;
+
+/// Refuses an append that no store may write: no events, or one event id twice.
+///
+/// ```
+/// use cqrs_core::NewEvent;
+/// use cqrs_core::store::kit::check_append;
+///
+/// let event = NewEvent::new("Opened", 1, serde_json::Value::Null);
+/// assert!(check_append("account-1", &[event.clone()]).is_ok());
+/// assert!(check_append("account-1", &[event.clone(), event]).is_err());
+/// assert!(check_append("account-1", &[]).is_err());
+/// ```
+pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Err(StoreError::EmptyAppend {
+            stream_id: stream_id.to_owned(),
+        });
+    }
+    let mut seen = HashSet::with_capacity(events.len());
+    for event in events {
+        if !seen.insert(event.event_id) {
+            return Err(StoreError::DuplicateEventId {
+                event_id: event.event_id,
+                stream_id: stream_id.to_owned(),
+                existing_stream: stream_id.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The stream's version after appending `count` events at `version`, or the error
+/// naming the stream when it would pass `u64::MAX`.
+pub(crate) fn version_after(stream_id: &str, version: u64, count: usize) -> Result<u64, StoreError> {
+    u64::try_from(count)
+        .ok()
+        .and_then(|count| version.checked_add(count))
+        .ok_or_else(|| StoreError::VersionOverflow {
+            stream_id: stream_id.to_owned(),
+            version,
+        })
+}

@@ -1,0 +1,255 @@
+//! Group commit, once for every store: the appends waiting at the same moment commit
+//! together in one transaction (one disk flush), each in a savepoint of its own so a
+//! failing one fails alone.
+//!
+//! The commit runs in a task of its own, never inside a caller's future: a caller
+//! that gives up (its future is dropped) while its append waits in the queue is
+//! skipped, and one that gives up while its group commits takes nobody else's append
+//! down with it.
+
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, PoisonError};
+
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot};
+
+use super::append::{AppendRequest, WriteTx, append_in};
+use super::checks::check_append;
+use super::inline::InlineRegistry;
+use crate::inline::InlineView;
+use crate::store::{AppendResult, StoreError};
+
+/// Appends in one group, at most.
+const MAX_GROUP: usize = 128;
+
+/// A store's transactions, as the group committer drives them.
+pub trait Transactional: Clone + Send + Sync + 'static {
+    /// One open write transaction.
+    type Tx: WriteTx + 'static;
+
+    /// Opens a write transaction (for SQLite: takes the write lock).
+    fn begin(&self) -> impl Future<Output = Result<Self::Tx, StoreError>> + Send;
+
+    /// Commits. On failure the store must leave no connection behind in a
+    /// transaction: the next `begin` works as soon as the cause is gone.
+    fn commit(&self, tx: Self::Tx) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes a whole group of appends without inline views in one statement, where
+    /// the store has such a statement: `Some(answers)` with, for each request, the
+    /// result or `None` when that request must go the ordinary way (a conflict to
+    /// explain, an id to look up). `None` when the store has no such statement or it
+    /// failed as a whole.
+    fn write_group(
+        &self,
+        group: &[&AppendRequest],
+    ) -> impl Future<Output = Option<Vec<Option<AppendResult>>>> + Send {
+        let _ = group;
+        async { None }
+    }
+
+    /// Called after each group with the last position it committed.
+    fn committed(&self, last_position: u64) {
+        let _ = last_position;
+    }
+}
+
+/// An append waiting in the queue, with where its answer goes.
+struct Queued {
+    request: AppendRequest,
+    views: Vec<Arc<dyn InlineView>>,
+    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+/// The group committer of one store handle: its queue and its inline views.
+pub struct GroupCommit<B: Transactional> {
+    backend: B,
+    inline: InlineRegistry,
+    queue: std::sync::Mutex<Option<mpsc::UnboundedSender<Queued>>>,
+}
+
+impl<B: Transactional> std::fmt::Debug for GroupCommit<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupCommit")
+            .field("inline", &self.inline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<B: Transactional> GroupCommit<B> {
+    /// A committer over `backend`; its task starts with the first append.
+    pub fn new(backend: B) -> Self {
+        GroupCommit {
+            backend,
+            inline: InlineRegistry::default(),
+            queue: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The store's transactions.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The inline views appends through this committer keep up to date.
+    pub fn inline(&self) -> &InlineRegistry {
+        &self.inline
+    }
+
+    /// Appends with whatever else is waiting, and returns this append's own result.
+    pub async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+        check_append(&request.stream_id, &request.events)?;
+        let views = self.inline.views_for(&request.events);
+        let stream_id = request.stream_id.clone();
+        let (reply, answer) = oneshot::channel();
+        let queued = Queued {
+            request,
+            views,
+            reply,
+        };
+        if let Err(queued) = self.queue(queued) {
+            // No runtime to run a committer on: commit this append alone, here.
+            commit_group(&self.backend, vec![*queued]).await;
+        }
+        answer.await.unwrap_or_else(|_| Err(lost(&stream_id)))
+    }
+
+    /// Hands an append to the committer task, starting one when there is none or its
+    /// runtime went away.
+    fn queue(&self, queued: Queued) -> Result<(), Box<Queued>> {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        let queued = match queue.as_ref() {
+            Some(running) => match running.send(queued) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError(queued)) => queued,
+            },
+            None => queued,
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return Err(Box::new(queued));
+        };
+        let (sender, receiver) = mpsc::unbounded_channel();
+        runtime.spawn(run(self.backend.clone(), receiver));
+        let sent = sender.send(queued).map_err(|e| Box::new(e.0));
+        *queue = Some(sender);
+        sent
+    }
+}
+
+fn lost(stream_id: &str) -> StoreError {
+    StoreError::backend(
+        format!("append to stream `{stream_id}`"),
+        std::io::Error::other("the committer stopped before it answered"),
+    )
+}
+
+/// The committer task: takes everything queued, one append per stream per group
+/// (the rest wait for the next group, in order), commits, repeats.
+async fn run<B: Transactional>(backend: B, mut queue: mpsc::UnboundedReceiver<Queued>) {
+    let mut waiting: VecDeque<Queued> = VecDeque::new();
+    loop {
+        if waiting.is_empty() {
+            match queue.recv().await {
+                Some(queued) => waiting.push_back(queued),
+                None => return,
+            }
+        }
+        while let Ok(queued) = queue.try_recv() {
+            waiting.push_back(queued);
+        }
+        let mut group = Vec::new();
+        let mut streams = HashSet::new();
+        let mut later = VecDeque::new();
+        while let Some(queued) = waiting.pop_front() {
+            if queued.reply.is_closed() {
+                // Its caller gave up before it was written: it is not written.
+                continue;
+            }
+            if group.len() < MAX_GROUP && streams.insert(queued.request.stream_id.clone()) {
+                group.push(queued);
+            } else {
+                later.push_back(queued);
+            }
+        }
+        waiting = later;
+        if !group.is_empty() {
+            commit_group(&backend, group).await;
+        }
+    }
+}
+
+/// Commits one group and answers each member.
+async fn commit_group<B: Transactional>(backend: &B, group: Vec<Queued>) {
+    let mut answers: Vec<Option<Result<AppendResult, StoreError>>> =
+        group.iter().map(|_| None).collect();
+    if group.iter().all(|q| q.views.is_empty()) {
+        let requests: Vec<&AppendRequest> = group.iter().map(|q| &q.request).collect();
+        if let Some(written) = backend.write_group(&requests).await {
+            for (answer, result) in answers.iter_mut().zip(written) {
+                *answer = result.map(Ok);
+            }
+        }
+    }
+    let rest: Vec<usize> = (0..group.len()).filter(|&i| answers[i].is_none()).collect();
+    if !rest.is_empty() {
+        for (index, result) in rest.iter().zip(commit_one_by_one(backend, &group, &rest).await) {
+            answers[*index] = Some(result);
+        }
+    }
+    let last = answers
+        .iter()
+        .flatten()
+        .filter_map(|answer| answer.as_ref().ok())
+        .filter_map(|appended| appended.positions.last().copied())
+        .max();
+    if let Some(last) = last {
+        backend.committed(last);
+    }
+    for (queued, answer) in group.into_iter().zip(answers) {
+        let answer =
+            answer.unwrap_or_else(|| Err(lost(&queued.request.stream_id)));
+        let _ = queued.reply.send(answer);
+    }
+}
+
+/// The members at `indices`, each through [`append_in`] in one transaction.
+async fn commit_one_by_one<B: Transactional>(
+    backend: &B,
+    group: &[Queued],
+    indices: &[usize],
+) -> Vec<Result<AppendResult, StoreError>> {
+    let failed_all = |what: &str, error: &StoreError| -> Vec<Result<AppendResult, StoreError>> {
+        indices
+            .iter()
+            .map(|&i| {
+                Err(StoreError::backend(
+                    format!("{what} the append to stream `{}`", group[i].request.stream_id),
+                    error.to_string(),
+                ))
+            })
+            .collect()
+    };
+    let mut tx = match backend.begin().await {
+        Ok(tx) => tx,
+        Err(error) => return failed_all("begin", &error),
+    };
+    let recorded_at = Utc::now();
+    let mut results = Vec::with_capacity(indices.len());
+    for &index in indices {
+        let queued = &group[index];
+        results.push(append_in(&mut tx, &queued.views, &queued.request, recorded_at).await);
+    }
+    if let Err(error) = backend.commit(tx).await {
+        return results
+            .into_iter()
+            .zip(failed_all("commit", &error))
+            .map(|(result, failed)| match result {
+                // Found, not written: still true after the failed commit.
+                Ok(appended) if appended.duplicate => Ok(appended),
+                Ok(_) => failed,
+                Err(refused) => Err(refused),
+            })
+            .collect();
+    }
+    results
+}

@@ -1,0 +1,33 @@
+//! For store authors: the store logic that is the same for every store, written once.
+//!
+//! Applications never need this module. A store implements [`WriteTx`] (one open
+//! write transaction: a handful of statements in its dialect) and
+//! [`Transactional`] (begin and commit); [`GroupCommit`] then queues its appends,
+//! commits every append waiting at the same moment in one transaction, and answers
+//! each caller, and [`append_in`] performs each append the same way on every store.
+//!
+//! ```text
+//! caller ──► GroupCommit::append ──► queue ──► committer task ──► Transactional::begin
+//!                                                   │  for each queued append, in a savepoint:
+//!                                                   │      append_in(tx): checks, version, ids,
+//!                                                   │                     insert, inline views
+//!                                                   └─► Transactional::commit ──► each caller's answer
+//! ```
+
+mod append;
+mod checks;
+mod follow;
+mod group_commit;
+mod idempotency;
+mod inline;
+mod migrate;
+mod row;
+
+pub use append::{AppendRequest, Clash, WriteTx, append_in};
+pub use checks::check_append;
+pub use follow::{publish_head, wait_past_head};
+pub use group_commit::{GroupCommit, Transactional};
+pub use idempotency::earlier_append;
+pub use inline::InlineRegistry;
+pub use migrate::{Migration, MigrationTx, pending_migrations, run_migrations};
+pub use row::{EventRow, corrupt_column};

@@ -1,0 +1,74 @@
+//! A stored event's columns as a store reads them, checked into a recorded event.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::envelope::{EventHeader, RecordedEvent};
+use crate::metadata::Metadata;
+use crate::store::StoreError;
+
+/// The columns of one stored event, as the database types hold them.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    /// `position`.
+    pub position: i64,
+    /// `stream_id`.
+    pub stream_id: String,
+    /// `stream_version`.
+    pub stream_version: i64,
+    /// `event_id`.
+    pub event_id: Uuid,
+    /// `event_name`.
+    pub event_name: String,
+    /// `event_version`.
+    pub event_version: i64,
+    /// `payload`.
+    pub payload: serde_json::Value,
+    /// `metadata`.
+    pub metadata: Metadata,
+    /// `recorded_at`.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EventRow {
+    /// The recorded event; a number out of its type's range is
+    /// [`StoreError::Corrupt`], naming the position.
+    pub fn into_recorded(self) -> Result<RecordedEvent, StoreError> {
+        let position = unsigned(self.position, "position", 0)?;
+        Ok(RecordedEvent {
+            header: EventHeader {
+                stream_id: self.stream_id,
+                stream_version: unsigned(self.stream_version, "stream_version", position)?,
+                position,
+                event_id: self.event_id,
+                event_name: self.event_name,
+                event_version: u32::try_from(self.event_version).map_err(|e| {
+                    corrupt_column("event_version", position)(format!("{}: {e}", self.event_version))
+                })?,
+                recorded_at: self.recorded_at,
+                metadata: self.metadata,
+            },
+            payload: self.payload,
+        })
+    }
+}
+
+fn unsigned(value: i64, column: &'static str, position: u64) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|e| corrupt_column(column, position)(format!("{value}: {e}")))
+}
+
+/// The error for a column of the event at `position` that cannot be read.
+///
+/// ```
+/// let error = cqrs_core::store::kit::corrupt_column("payload", 7)("not JSON");
+/// assert_eq!(error.to_string(), "stored event at position 7 is corrupt: column `payload`: not JSON");
+/// ```
+pub fn corrupt_column<E: std::fmt::Display>(
+    column: &'static str,
+    position: u64,
+) -> impl Fn(E) -> StoreError {
+    move |error| StoreError::Corrupt {
+        position,
+        reason: format!("column `{column}`: {error}"),
+    }
+}

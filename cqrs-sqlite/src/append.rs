@@ -1,0 +1,206 @@
+//! The write transaction the shared append runs in: SQLite's write lock
+//! (`BEGIN IMMEDIATE`) on one pooled connection, and the statements of an append.
+
+use chrono::{DateTime, Utc};
+use cqrs_core::inline::StoredDocument;
+use cqrs_core::store::kit::{Clash, Transactional, WriteTx, publish_head};
+use cqrs_core::{NewEvent, RecordedEvent, StoreError, StoredId};
+use sqlx::pool::PoolConnection;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::error::{backend, is_duplicate_event_id};
+use crate::{read, side_tables};
+
+/// Rows per `INSERT` statement: 8 parameters each, below SQLite's parameter limit.
+const ROWS_PER_INSERT: usize = 500;
+
+/// What the group committer needs: the pool to write through and the head to move.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    pub(crate) pool: SqlitePool,
+    pub(crate) head: std::sync::Arc<watch::Sender<u64>>,
+}
+
+/// A connection inside `BEGIN IMMEDIATE`.
+///
+/// The transaction is driven with plain statements, not sqlx's `Transaction`: when
+/// SQLite ends a transaction by itself (a full disk rolls it back), sqlx's own
+/// bookkeeping would keep the connection "inside a transaction" forever. A
+/// transaction that did not end cleanly closes its connection instead of returning
+/// it to the pool, and SQLite rolls back whatever it held.
+pub(crate) struct SqliteTx {
+    conn: PoolConnection<Sqlite>,
+    open: bool,
+}
+
+impl Drop for SqliteTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl Transactional for Writer {
+    type Tx = SqliteTx;
+
+    async fn begin(&self) -> Result<SqliteTx, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| backend("take a connection to append", e))?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| backend("take the write lock to append", e))?;
+        Ok(SqliteTx { conn, open: true })
+    }
+
+    async fn commit(&self, mut tx: SqliteTx) -> Result<(), StoreError> {
+        match sqlx::query("COMMIT").execute(&mut *tx.conn).await {
+            Ok(_) => {
+                tx.open = false;
+                Ok(())
+            }
+            Err(error) => {
+                // SQLite may have rolled back already; if not, this does. Either way
+                // the connection is closed when `tx` drops.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *tx.conn).await;
+                Err(backend("commit the appends", error))
+            }
+        }
+    }
+
+    fn committed(&self, last_position: u64) {
+        publish_head(&self.head, last_position);
+    }
+}
+
+impl WriteTx for SqliteTx {
+    async fn stream_version(&mut self, stream_id: &str) -> Result<u64, StoreError> {
+        read::stream_version(&mut *self.conn, stream_id).await
+    }
+
+    async fn locate(&mut self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
+        read::locate(&mut self.conn, event_ids).await
+    }
+
+    async fn insert(
+        &mut self,
+        stream_id: &str,
+        version: u64,
+        events: &[NewEvent],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Result<Vec<u64>, Clash>, StoreError> {
+        let operation = || format!("append to stream `{stream_id}`");
+        let positions = match insert_events(&mut self.conn, stream_id, version, events, recorded_at).await {
+            Ok(positions) => positions,
+            Err(error) if is_duplicate_event_id(&error) => return Ok(Err(Clash::EventId)),
+            Err(error) => return Err(backend(operation(), error)),
+        };
+        let last = positions.len() as u64 + version;
+        sqlx::query(
+            "INSERT INTO cqrs_streams (stream_id, version) VALUES (?1, ?2)
+             ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version",
+        )
+        .bind(stream_id)
+        .bind(read::sql_int(last, "stream version")?)
+        .execute(&mut *self.conn)
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        Ok(Ok(positions))
+    }
+
+    async fn read_stream(
+        &mut self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&mut *self.conn, stream_id, from_version, max_count).await
+    }
+
+    async fn load_document(
+        &mut self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        side_tables::load_document(&mut *self.conn, view, key).await
+    }
+
+    async fn save_document(
+        &mut self,
+        view: &str,
+        key: &str,
+        document: &StoredDocument,
+    ) -> Result<(), StoreError> {
+        side_tables::save_document(&mut *self.conn, view, key, document).await
+    }
+
+    async fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("SAVEPOINT cqrs_append").await
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("ROLLBACK TO cqrs_append").await?;
+        self.run("RELEASE cqrs_append").await
+    }
+
+    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("RELEASE cqrs_append").await
+    }
+}
+
+impl SqliteTx {
+    async fn run(&mut self, statement: &'static str) -> Result<(), StoreError> {
+        sqlx::query(statement)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(|e| backend(statement, e))?;
+        Ok(())
+    }
+}
+
+async fn insert_events(
+    conn: &mut sqlx::SqliteConnection,
+    stream_id: &str,
+    version: u64,
+    events: &[NewEvent],
+    recorded_at: DateTime<Utc>,
+) -> Result<Vec<u64>, sqlx::Error> {
+    let mut positions = Vec::with_capacity(events.len());
+    let mut next_version = version;
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO cqrs_events (stream_id, stream_version, event_id, event_name, event_version, \
+             payload, metadata, recorded_at) ",
+        );
+        let mut rows = Vec::with_capacity(chunk.len());
+        for event in chunk {
+            next_version += 1;
+            let metadata = serde_json::to_string(&event.metadata)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let stream_version = i64::try_from(next_version)
+                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            rows.push((event, stream_version, event.payload.to_string(), metadata));
+        }
+        insert.push_values(rows, |mut row, (event, stream_version, payload, metadata)| {
+            row.push_bind(stream_id)
+                .push_bind(stream_version)
+                .push_bind(event.event_id.to_string())
+                .push_bind(event.event_name.as_str())
+                .push_bind(i64::from(event.event_version))
+                .push_bind(payload)
+                .push_bind(metadata)
+                .push_bind(recorded_at);
+        });
+        insert.push(" RETURNING position");
+        let rows: Vec<(i64,)> = insert.build_query_as().fetch_all(&mut *conn).await?;
+        positions.extend(rows.into_iter().map(|(p,)| p as u64));
+    }
+    positions.sort_unstable();
+    Ok(positions)
+}
