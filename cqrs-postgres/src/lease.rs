@@ -84,7 +84,7 @@ impl Leases for PostgresEventStore {
         }
     }
 
-    async fn lost(lease: &mut PgLease, _every: Duration) {
+    async fn lost(lease: &mut PgLease) {
         let _ = lease.lost.wait_for(|lost| *lost).await;
     }
 

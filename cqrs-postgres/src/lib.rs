@@ -61,13 +61,16 @@
 //! `JSONB` cannot hold the character U+0000 in strings; such a payload is refused
 //! with an error naming the stream, and nothing is appended.
 
+mod append;
 mod columns;
 mod error;
 mod follow;
-mod group_commit;
+mod group_statement;
 mod lease;
 mod migrate;
+mod read;
 mod row;
+mod side_tables;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -38,8 +38,7 @@ impl MigrationTx for Migrating {
     }
 
     async fn apply(&mut self, &(version, description, sql): &Migration) -> Result<(), sqlx::Error> {
-        // SQLite runs every statement of the script.
-        sqlx::query(sql).execute(&mut *self.0).await?;
+        sqlx::raw_sql(sql).execute(&mut *self.0).await?;
         sqlx::query("INSERT INTO cqrs_migrations (version, description, applied_at) VALUES (?, ?, ?)")
             .bind(version)
             .bind(description)

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use cart::cli::{self, Cli, Command, ProjectionAction};
 use cart::domain::CartCommand;
-use cart::service::{AppError, CartApp, CartStore, top_runner};
+use cart::service::{AppError, CartApp, top_runner};
+use cqrs_core::Store;
 use clap::Parser;
 use cqrs_core::StoreError;
 use cqrs_core::runner::{RunState, RunnerOptions, error_chain};
@@ -50,7 +51,7 @@ enum Failure {
     Json(#[from] serde_json::Error),
 }
 
-async fn run<S: CartStore>(store: S, cli: &Cli) -> Result<(), Failure> {
+async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Serve { addr } => return serve(store, *addr).await,
         Command::Projections {
@@ -210,7 +211,7 @@ async fn stop_signal() {
 }
 
 /// A projection worker: runs `top_products` until stopped, printing each change of state.
-async fn work<S: CartStore>(store: S, batch_size: usize, json: bool) -> Result<(), Failure> {
+async fn work<S: Store>(store: S, batch_size: usize, json: bool) -> Result<(), Failure> {
     let options = RunnerOptions {
         batch_size,
         ..RunnerOptions::default()
@@ -258,7 +259,7 @@ fn print<T: serde::Serialize>(
     Ok(())
 }
 
-async fn serve<S: CartStore>(store: S, addr: std::net::SocketAddr) -> Result<(), Failure> {
+async fn serve<S: Store>(store: S, addr: std::net::SocketAddr) -> Result<(), Failure> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -3,32 +3,20 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use cqrs_core::inline::{DocumentStore, InlineViews, StreamDocuments, rebuild_documents};
+use cqrs_core::inline::{StreamDocuments, rebuild_documents};
 use cqrs_core::runner::{
-    DocumentTarget, Leases, Progress, ProjectionError, ProjectionRunner, ProjectionStatus,
+    DocumentTarget, Progress, ProjectionError, ProjectionRunner, ProjectionStatus,
     RunState, RunnerOptions, error_chain,
 };
 use cqrs_core::{
-    Aggregate, CommandError, EventStore, ExecuteOptions, ExpectedVersion, LogFollower, Projection,
-    QueryHandler, RecordedEvent, Repository, RetryPolicy, StoreError, ViewStore,
+    Aggregate, CommandError, ExecuteOptions, ExpectedVersion, Projection, QueryHandler,
+    RecordedEvent, Repository, RetryPolicy, Store, StoreError,
 };
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
 
 use crate::domain::{Cart, CartCommand, CartError, CartEvent};
 use crate::views::{CartView, ProductCount, ProductPopularity, TopProducts};
-
-/// What the cart needs from an event store: SQLite, PostgreSQL and the in-memory
-/// store all have it.
-pub trait CartStore:
-    EventStore + ViewStore + LogFollower + Leases + InlineViews + DocumentStore + Clone
-{
-}
-
-impl<S> CartStore for S where
-    S: EventStore + ViewStore + LogFollower + Leases + InlineViews + DocumentStore + Clone
-{
-}
 
 /// Why the application could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +98,7 @@ type TopRunner<S> = ProjectionRunner<S, DocumentTarget<ProductPopularity, S>>;
 pub const PROJECTIONS: [&str; 2] = [CartView::NAME, ProductPopularity::NAME];
 
 /// The cart application over any event store.
-pub struct CartApp<S: CartStore> {
+pub struct CartApp<S: Store> {
     carts: Repository<Cart, S>,
     /// Catches `top_products` up when a query needs it, when no worker runs here.
     on_demand: Mutex<TopRunner<S>>,
@@ -118,7 +106,7 @@ pub struct CartApp<S: CartStore> {
     worker: Option<watch::Receiver<ProjectionStatus>>,
 }
 
-impl<S: CartStore> CartApp<S> {
+impl<S: Store> CartApp<S> {
     /// The application; registers the inline cart view on the store.
     pub fn new(store: S) -> Self {
         store.register_inline(StreamDocuments::<CartView>::new());
@@ -373,6 +361,6 @@ impl<S: CartStore> CartApp<S> {
 }
 
 /// The `top_products` runner over a store.
-pub fn top_runner<S: CartStore>(store: &S, options: RunnerOptions) -> TopRunner<S> {
+pub fn top_runner<S: Store>(store: &S, options: RunnerOptions) -> TopRunner<S> {
     ProjectionRunner::new(store.clone(), DocumentTarget::new(store.clone())).with_options(options)
 }

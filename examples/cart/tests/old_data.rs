@@ -5,7 +5,8 @@
 mod support;
 
 use cart::domain::CartCommand;
-use cart::service::{CartApp, CartStore};
+use cart::service::CartApp;
+use cqrs_core::Store;
 use cqrs_core::{ExpectedVersion, NewEvent};
 use serde_json::json;
 use support::Backend;
@@ -19,7 +20,7 @@ fn item_added_v1(sku: &str, quantity: u32) -> NewEvent {
     )
 }
 
-async fn old_carts_still_work<S: CartStore>(store: S) {
+async fn old_carts_still_work<S: Store>(store: S) {
     let app = CartApp::new(store.clone());
     store
         .append(

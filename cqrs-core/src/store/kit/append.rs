@@ -101,6 +101,13 @@ pub trait WriteTx: Send {
     fn release_savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// The time an append is recorded at, in microseconds: what every store can keep
+/// exactly, so the result of an append equals what is read back.
+pub fn commit_time() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
 /// What one try of an append came to.
 enum Step {
     Placed(AppendResult),

@@ -11,10 +11,9 @@ use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, PoisonError};
 
-use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
-use super::append::{AppendRequest, WriteTx, append_in};
+use super::append::{AppendRequest, WriteTx, append_in, commit_time};
 use super::checks::check_append;
 use super::inline::InlineRegistry;
 use crate::inline::InlineView;
@@ -233,7 +232,7 @@ async fn commit_one_by_one<B: Transactional>(
         Ok(tx) => tx,
         Err(error) => return failed_all("begin", &error),
     };
-    let recorded_at = Utc::now();
+    let recorded_at = commit_time();
     let mut results = Vec::with_capacity(indices.len());
     for &index in indices {
         let queued = &group[index];

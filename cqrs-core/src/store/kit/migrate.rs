@@ -37,18 +37,22 @@ pub fn pending_migrations(
 }
 
 /// A transaction that holds the store's migration lock, in the store's dialect.
+///
+/// The futures need not be `Send` in the trait (sqlx's multi-statement scripts are
+/// not provably so behind a generic bound); a store's migration is `Send` when its
+/// implementation is.
 pub trait MigrationTx: Send {
     /// The error the database reports.
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// The schema version recorded, creating the table that records it if needed.
-    fn schema_version(&mut self) -> impl Future<Output = Result<i64, StoreError>> + Send;
+    fn schema_version(&mut self) -> impl Future<Output = Result<i64, StoreError>>;
 
     /// Runs a migration's SQL and records its version.
     fn apply(
         &mut self,
         migration: &Migration,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+    ) -> impl Future<Output = Result<(), Self::Error>>;
 }
 
 /// Applies the migrations the database lacks, in order, inside `tx`; the caller

@@ -6,14 +6,15 @@ mod tx;
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use chrono::Utc;
 use futures_util::FutureExt;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 pub use side_tables::MemoryLease;
 
-use super::kit::{AppendRequest, InlineRegistry, append_in, publish_head, wait_past_head};
+use super::kit::{
+    AppendRequest, InlineRegistry, append_in, commit_time, publish_head, wait_past_head,
+};
 use super::{AppendResult, EventStore, LogFollower, ReadAll, Snapshot, StoreError, StoredId, StoredView};
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
@@ -168,7 +169,7 @@ impl EventStore for InMemoryEventStore {
         let mut tx = tx::MemoryTx::new(&mut state);
         // Every statement of the memory transaction is ready at once: the shared
         // append runs to completion here, under the lock, without yielding.
-        let result = append_in(&mut tx, &views, &request, Utc::now())
+        let result = append_in(&mut tx, &views, &request, commit_time())
             .now_or_never()
             .unwrap_or_else(|| {
                 Err(StoreError::backend(

@@ -23,7 +23,7 @@ mod routes;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::service::CartStore;
+use cqrs_core::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
@@ -38,7 +38,7 @@ use crate::service::CartApp;
 pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// The router over an application.
-pub fn router<S: CartStore>(app: Arc<CartApp<S>>) -> Router {
+pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
     Router::new()
         .route("/carts/{id}", get(routes::get_cart::<S>))
         .route("/carts/{id}/history", get(routes::history::<S>))
@@ -67,7 +67,7 @@ pub async fn serve<S, F>(
     shutdown: F,
 ) -> std::io::Result<()>
 where
-    S: CartStore,
+    S: Store,
     F: Future<Output = ()> + Send + 'static,
 {
     axum::serve(listener, router(app))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::service::CartStore;
+use cqrs_core::Store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -56,7 +56,7 @@ fn etag(version: u64) -> HeaderMap {
     headers
 }
 
-async fn command<S: CartStore>(
+async fn command<S: Store>(
     app: &CartApp<S>,
     cart_id: &str,
     command: CartCommand,
@@ -66,7 +66,7 @@ async fn command<S: CartStore>(
     Ok((StatusCode::OK, etag(committed.version), Json(committed)).into_response())
 }
 
-pub(super) async fn add_item<S: CartStore>(
+pub(super) async fn add_item<S: Store>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     if_match: IfMatch,
@@ -90,7 +90,7 @@ pub(super) async fn add_item<S: CartStore>(
     .await
 }
 
-pub(super) async fn change_quantity<S: CartStore>(
+pub(super) async fn change_quantity<S: Store>(
     State(app): State<AppState<S>>,
     Path((cart_id, sku)): Path<(String, String)>,
     if_match: IfMatch,
@@ -106,7 +106,7 @@ pub(super) async fn change_quantity<S: CartStore>(
     .await
 }
 
-pub(super) async fn remove_item<S: CartStore>(
+pub(super) async fn remove_item<S: Store>(
     State(app): State<AppState<S>>,
     Path((cart_id, sku)): Path<(String, String)>,
     if_match: IfMatch,
@@ -114,7 +114,7 @@ pub(super) async fn remove_item<S: CartStore>(
     command(&app, &cart_id, CartCommand::RemoveItem { sku }, if_match).await
 }
 
-pub(super) async fn clear<S: CartStore>(
+pub(super) async fn clear<S: Store>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     if_match: IfMatch,
@@ -122,7 +122,7 @@ pub(super) async fn clear<S: CartStore>(
     command(&app, &cart_id, CartCommand::ClearCart, if_match).await
 }
 
-pub(super) async fn checkout<S: CartStore>(
+pub(super) async fn checkout<S: Store>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     if_match: IfMatch,
@@ -130,7 +130,7 @@ pub(super) async fn checkout<S: CartStore>(
     command(&app, &cart_id, CartCommand::Checkout, if_match).await
 }
 
-pub(super) async fn get_cart<S: CartStore>(
+pub(super) async fn get_cart<S: Store>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
     Query(query): Query<CartQuery>,
@@ -142,7 +142,7 @@ pub(super) async fn get_cart<S: CartStore>(
     Ok((etag(view.version), Json(view)).into_response())
 }
 
-pub(super) async fn history<S: CartStore>(
+pub(super) async fn history<S: Store>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -151,7 +151,7 @@ pub(super) async fn history<S: CartStore>(
     Ok((etag(version), Json(history)).into_response())
 }
 
-pub(super) async fn top_products<S: CartStore>(
+pub(super) async fn top_products<S: Store>(
     State(app): State<AppState<S>>,
     Query(query): Query<TopQuery>,
 ) -> Result<Response, ApiError> {
@@ -159,13 +159,13 @@ pub(super) async fn top_products<S: CartStore>(
     Ok(Json(app.top_products(limit).await?).into_response())
 }
 
-pub(super) async fn projections<S: CartStore>(
+pub(super) async fn projections<S: Store>(
     State(app): State<AppState<S>>,
 ) -> Result<Response, ApiError> {
     Ok(Json(app.projections().await?).into_response())
 }
 
-pub(super) async fn health<S: CartStore>(
+pub(super) async fn health<S: Store>(
     State(app): State<AppState<S>>,
 ) -> Result<Response, ApiError> {
     let head_position = cqrs_core::EventStore::head_position(app.store())

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cart::service::{CartApp, CartStore};
+use cart::service::CartApp;
+use cqrs_core::Store;
 use cqrs_postgres::{PostgresEventStore, PostgresOptions, testing};
 use cqrs_sqlite::SqliteEventStore;
 use tokio::sync::oneshot;
@@ -19,7 +20,7 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) async fn start<S: CartStore>(store: S) -> Server {
+    pub(crate) async fn start<S: Store>(store: S) -> Server {
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();

@@ -1,0 +1,185 @@
+//! The write transaction the shared append runs in, and the one statement that
+//! writes a whole group of appends without inline views.
+
+use chrono::{DateTime, Utc};
+use cqrs_core::inline::StoredDocument;
+use cqrs_core::store::kit::{AppendRequest, Clash, Transactional, WriteTx};
+use cqrs_core::{AppendResult, NewEvent, RecordedEvent, StoreError, StoredId};
+use sqlx::pool::PoolConnection;
+use sqlx::{PgPool, Postgres};
+use uuid::Uuid;
+
+use crate::columns::{self, EventColumns};
+use crate::error::{append_failed, backend, is_duplicate_event_id};
+use crate::{group_statement, read, side_tables};
+
+/// What the group committer needs: the pool to write through.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    pub(crate) pool: PgPool,
+}
+
+/// A connection inside a transaction, driven with plain `BEGIN`/`COMMIT`: one that
+/// did not end cleanly is closed instead of going back to the pool.
+pub(crate) struct PgTx {
+    conn: PoolConnection<Postgres>,
+    open: bool,
+}
+
+impl Drop for PgTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
+}
+
+impl Transactional for Writer {
+    type Tx = PgTx;
+
+    async fn begin(&self) -> Result<PgTx, StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| backend("take a connection to append", e))?;
+        sqlx::query("BEGIN")
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| backend("begin the append", e))?;
+        Ok(PgTx { conn, open: true })
+    }
+
+    async fn commit(&self, mut tx: PgTx) -> Result<(), StoreError> {
+        match sqlx::query("COMMIT").execute(&mut *tx.conn).await {
+            Ok(_) => {
+                tx.open = false;
+                Ok(())
+            }
+            Err(error) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *tx.conn).await;
+                Err(backend("commit the appends", error))
+            }
+        }
+    }
+
+    async fn write_group(&self, group: &[&AppendRequest]) -> Option<Vec<Option<AppendResult>>> {
+        group_statement::write(&self.pool, group).await
+    }
+}
+
+/// Checks and moves the stream's version, takes positions from the log head (whose
+/// row lock orders appends until this transaction ends) and inserts the events, in
+/// one statement; no row when the stream is no longer at `$8`.
+const INSERT: &str = "
+WITH stream AS (
+    INSERT INTO cqrs_streams (stream_id, version) VALUES ($1, $8 + $7)
+    ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version
+        WHERE cqrs_streams.version = $8
+    RETURNING version
+),
+head AS (
+    UPDATE cqrs_log_head SET position = cqrs_log_head.position + $7 FROM stream
+    RETURNING cqrs_log_head.position AS last
+)
+INSERT INTO cqrs_events
+    (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata,
+     recorded_at)
+SELECT head.last - $7 + e.ord, $1, $8 + e.ord, e.id, e.name, e.ver, e.payload, e.meta, $9
+FROM stream, head,
+     unnest($2::uuid[], $3::text[], $4::int8[], $5::jsonb[], $6::jsonb[])
+         WITH ORDINALITY AS e(id, name, ver, payload, meta, ord)
+RETURNING position";
+
+impl WriteTx for PgTx {
+    async fn stream_version(&mut self, stream_id: &str) -> Result<u64, StoreError> {
+        read::stream_version(&mut *self.conn, stream_id).await
+    }
+
+    async fn locate(&mut self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
+        read::locate(&mut *self.conn, event_ids).await
+    }
+
+    async fn insert(
+        &mut self,
+        stream_id: &str,
+        version: u64,
+        events: &[NewEvent],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Result<Vec<u64>, Clash>, StoreError> {
+        let metadata = columns::encode_metadata(stream_id, events)?;
+        let mut columns = EventColumns::default();
+        columns.push(events, &metadata);
+        let rows: Result<Vec<(i64,)>, sqlx::Error> = sqlx::query_as(INSERT)
+            .bind(stream_id)
+            .bind(&columns.ids)
+            .bind(&columns.names)
+            .bind(&columns.versions)
+            .bind(&columns.payloads)
+            .bind(&columns.metadata)
+            .bind(read::sql_int(events.len() as u64, "event count")?)
+            .bind(read::sql_int(version, "stream version")?)
+            .bind(recorded_at)
+            .fetch_all(&mut *self.conn)
+            .await;
+        match rows {
+            Ok(rows) if rows.is_empty() => Ok(Err(Clash::StreamMoved)),
+            Ok(rows) => {
+                let mut positions: Vec<u64> = rows.into_iter().map(|(p,)| p as u64).collect();
+                positions.sort_unstable();
+                Ok(Ok(positions))
+            }
+            Err(error) if is_duplicate_event_id(&error) => Ok(Err(Clash::EventId)),
+            Err(error) => Err(append_failed(stream_id, error)),
+        }
+    }
+
+    async fn read_stream(
+        &mut self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&mut *self.conn, stream_id, from_version, max_count).await
+    }
+
+    async fn load_document(
+        &mut self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        side_tables::load_document(&mut *self.conn, view, key).await
+    }
+
+    async fn save_document(
+        &mut self,
+        view: &str,
+        key: &str,
+        document: &StoredDocument,
+    ) -> Result<(), StoreError> {
+        side_tables::save_document(&mut *self.conn, view, key, document).await
+    }
+
+    async fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("SAVEPOINT cqrs_append").await
+    }
+
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("ROLLBACK TO SAVEPOINT cqrs_append").await?;
+        self.run("RELEASE SAVEPOINT cqrs_append").await
+    }
+
+    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
+        self.run("RELEASE SAVEPOINT cqrs_append").await
+    }
+}
+
+impl PgTx {
+    async fn run(&mut self, statement: &'static str) -> Result<(), StoreError> {
+        sqlx::query(statement)
+            .execute(&mut *self.conn)
+            .await
+            .map_err(|e| backend(statement, e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! Reading streams, the log and event ids: the same statements serve the store's
+//! pool and an open write transaction.
+
+use chrono::{DateTime, Utc};
+use cqrs_core::{ReadAll, RecordedEvent, StoreError, StoredId};
+use sqlx::{Executor, Postgres};
+use uuid::Uuid;
+
+use crate::error::backend;
+use crate::row;
+
+pub(crate) async fn stream_version<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+    stream_id: &str,
+) -> Result<u64, StoreError> {
+    let version: Option<i64> =
+        sqlx::query_scalar("SELECT version FROM cqrs_streams WHERE stream_id = $1")
+            .bind(stream_id)
+            .fetch_optional(executor)
+            .await
+            .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
+    Ok(version.map_or(0, |v| v as u64))
+}
+
+pub(crate) async fn head_position<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+) -> Result<u64, StoreError> {
+    let head: i64 = sqlx::query_scalar("SELECT position FROM cqrs_log_head")
+        .fetch_one(executor)
+        .await
+        .map_err(|e| backend("read the head position", e))?;
+    Ok(head as u64)
+}
+
+pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+    stream_id: &str,
+    from_version: u64,
+    max_count: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM cqrs_events WHERE stream_id = $1 AND stream_version >= $2
+         ORDER BY stream_version LIMIT $3",
+        row::COLUMNS
+    );
+    let rows = sqlx::query(&sql)
+        .bind(stream_id)
+        .bind(sql_int(from_version, "stream version")?)
+        .bind(limit(max_count))
+        .fetch_all(executor)
+        .await
+        .map_err(|e| backend(format!("read stream `{stream_id}`"), e))?;
+    rows.iter().map(row::decode).collect()
+}
+
+/// The whole log in position order, or only some names: one index-ordered range per
+/// name, each stopped at the page size, then merged, through a function (migration
+/// 0005 says why): `event_name = ANY(...)` would make PostgreSQL collect and sort
+/// every matching event after the checkpoint for every page.
+pub(crate) async fn read_all(
+    pool: &sqlx::PgPool,
+    query: &ReadAll,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let from = sql_int(query.from_position, "position")?;
+    let rows = match &query.event_names {
+        None => {
+            let sql = format!(
+                "SELECT {} FROM cqrs_events WHERE position >= $1 ORDER BY position LIMIT $2",
+                row::COLUMNS
+            );
+            sqlx::query(&sql)
+                .bind(from)
+                .bind(limit(query.max_count))
+                .fetch_all(pool)
+                .await
+        }
+        Some(names) => {
+            let sql = format!(
+                "SELECT {} FROM cqrs_read_named($3::text[], $1, $2)",
+                row::COLUMNS
+            );
+            sqlx::query(&sql)
+                .bind(from)
+                .bind(limit(query.max_count))
+                .bind(names)
+                .fetch_all(pool)
+                .await
+        }
+    }
+    .map_err(|e| backend(format!("read all from position {from}"), e))?;
+    rows.iter().map(row::decode).collect()
+}
+
+/// Where each event id is stored, in the order asked.
+pub(crate) async fn locate<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+    event_ids: &[Uuid],
+) -> Result<Vec<Option<StoredId>>, StoreError> {
+    let stored: Vec<(Uuid, String, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT event_id, stream_id, stream_version, position, recorded_at
+         FROM cqrs_events WHERE event_id = ANY($1)",
+    )
+    .bind(event_ids)
+    .fetch_all(executor)
+    .await
+    .map_err(|e| backend(format!("look up {} event ids", event_ids.len()), e))?;
+    Ok(event_ids
+        .iter()
+        .map(|id| {
+            stored.iter().find(|s| s.0 == *id).map(|s| StoredId {
+                stream_id: s.1.clone(),
+                stream_version: s.2 as u64,
+                position: s.3 as u64,
+                recorded_at: s.4,
+            })
+        })
+        .collect())
+}
+
+/// A count as SQL's `LIMIT`.
+pub(crate) fn limit(max_count: usize) -> i64 {
+    i64::try_from(max_count).unwrap_or(i64::MAX)
+}
+
+/// A version or position as PostgreSQL's `bigint`; past it is an error.
+pub(crate) fn sql_int(value: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|e| StoreError::backend(format!("store {what} {value}"), e))
+}

@@ -1,0 +1,201 @@
+//! Snapshots, catch-up views and inline documents: the tables beside the log.
+
+use cqrs_core::inline::{InlineView, StoredDocument};
+use cqrs_core::{
+    DocumentStore, InlineViews, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
+};
+use sqlx::{Executor, Postgres};
+
+use crate::boxed;
+use crate::error::backend;
+use crate::read::sql_int;
+use crate::store::PostgresEventStore;
+
+impl SnapshotStore for PostgresEventStore {
+    async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_snapshots (stream_id, version, state, state_version)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (stream_id) DO UPDATE
+             SET version = EXCLUDED.version, state = EXCLUDED.state, saved_at = now(),
+                 state_version = EXCLUDED.state_version",
+        )
+        .bind(&snapshot.stream_id)
+        .bind(sql_int(snapshot.version, "snapshot version")?)
+        .bind(&snapshot.state)
+        .bind(i32::try_from(snapshot.state_version).unwrap_or(i32::MAX))
+        .execute(self.pool())
+        .await
+        .map_err(|e| {
+            backend(
+                format!("save the snapshot of stream `{}`", snapshot.stream_id),
+                e,
+            )
+        })?;
+        Ok(())
+    }
+
+    async fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        let row: Option<(i64, serde_json::Value, i32)> = sqlx::query_as(
+            "SELECT version, state, state_version FROM cqrs_snapshots WHERE stream_id = $1",
+        )
+        .bind(stream_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
+        Ok(row.map(|(version, state, state_version)| Snapshot {
+            stream_id: stream_id.to_owned(),
+            version: version as u64,
+            state_version: u32::try_from(state_version).unwrap_or(0),
+            state,
+        }))
+    }
+}
+
+impl ViewStore for PostgresEventStore {
+    async fn load_view(&self, name: &str) -> Result<Option<StoredView>, StoreError> {
+        let row: Option<(i64, serde_json::Value)> =
+            sqlx::query_as("SELECT position, state FROM cqrs_views WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(|e| backend(format!("load view `{name}`"), e))?;
+        Ok(row.map(|(position, state)| StoredView {
+            position: position as u64,
+            state,
+        }))
+    }
+
+    async fn save_view(&self, name: &str, view: StoredView) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO cqrs_views (name, position, state) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE
+             SET position = EXCLUDED.position, state = EXCLUDED.state, updated_at = now()
+             WHERE EXCLUDED.position >= cqrs_views.position",
+        )
+        .bind(name)
+        .bind(sql_int(view.position, "view position")?)
+        .bind(&view.state)
+        .execute(self.pool())
+        .await
+        .map_err(|e| {
+            backend(
+                format!("save view `{name}` at position {}", view.position),
+                e,
+            )
+        })?;
+        Ok(())
+    }
+
+    async fn delete_view(&self, name: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM cqrs_views WHERE name = $1")
+            .bind(name)
+            .execute(self.pool())
+            .await
+            .map_err(|e| backend(format!("delete view `{name}`"), e))?;
+        Ok(())
+    }
+}
+
+pub(crate) async fn load_document<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+    view: &str,
+    key: &str,
+) -> Result<Option<StoredDocument>, StoreError> {
+    let row: Option<(i64, i64, serde_json::Value)> = sqlx::query_as(
+        "SELECT version, position, state FROM cqrs_documents WHERE view = $1 AND key = $2",
+    )
+    .bind(view)
+    .bind(key)
+    .fetch_optional(executor)
+    .await
+    .map_err(|e| backend(format!("load the `{view}` document of `{key}`"), e))?;
+    Ok(row.map(|(version, position, state)| StoredDocument {
+        version: version as u64,
+        position: position as u64,
+        state,
+    }))
+}
+
+pub(crate) async fn save_document<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+    view: &str,
+    key: &str,
+    document: &StoredDocument,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO cqrs_documents (view, key, version, position, state) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (view, key) DO UPDATE
+         SET version = EXCLUDED.version, position = EXCLUDED.position, state = EXCLUDED.state",
+    )
+    .bind(view)
+    .bind(key)
+    .bind(sql_int(document.version, "document version")?)
+    .bind(sql_int(document.position, "document position")?)
+    .bind(&document.state)
+    .execute(executor)
+    .await
+    .map_err(|e| backend(format!("save the `{view}` document of `{key}`"), e))?;
+    Ok(())
+}
+
+impl InlineViews for PostgresEventStore {
+    fn register_inline(&self, view: impl InlineView) -> bool {
+        self.committer().inline().register(view)
+    }
+}
+
+impl DocumentStore for PostgresEventStore {
+    async fn load_document(
+        &self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        load_document(self.pool(), view, key).await
+    }
+
+    async fn replace_documents(
+        &self,
+        view: &str,
+        documents: Vec<(String, StoredDocument)>,
+    ) -> Result<(), StoreError> {
+        let operation = || format!("replace the documents of view `{view}`");
+        let mut keys = Vec::with_capacity(documents.len());
+        let mut versions = Vec::with_capacity(documents.len());
+        let mut positions = Vec::with_capacity(documents.len());
+        let mut states = Vec::with_capacity(documents.len());
+        for (key, document) in documents {
+            keys.push(key);
+            versions.push(sql_int(document.version, "document version")?);
+            positions.push(sql_int(document.position, "document position")?);
+            states.push(document.state);
+        }
+        let mut tx = boxed(self.pool().begin())
+            .await
+            .map_err(|e| backend(operation(), e))?;
+        boxed(
+            sqlx::query("DELETE FROM cqrs_documents WHERE view = $1")
+                .bind(view)
+                .execute(&mut *tx),
+        )
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        boxed(
+            sqlx::query(
+                "INSERT INTO cqrs_documents (view, key, version, position, state)
+                 SELECT $1, k, v, p, s FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::jsonb[]) AS d(k, v, p, s)",
+            )
+            .bind(view)
+            .bind(&keys)
+            .bind(&versions)
+            .bind(&positions)
+            .bind(&states)
+            .execute(&mut *tx),
+        )
+        .await
+        .map_err(|e| backend(operation(), e))?;
+        boxed(tx.commit())
+            .await
+            .map_err(|e| backend(operation(), e))
+    }
+}
