@@ -7,4 +7,19 @@ async fn fresh(_test: &'static str) -> Option<InMemoryEventStore> {
     Some(InMemoryEventStore::new())
 }
 
-cqrs_core::event_store_conformance!(fresh);
+/// Another process on the same memory: the same log, its own inline views.
+async fn another_handle(store: InMemoryEventStore) -> InMemoryEventStore {
+    store.another_handle()
+}
+
+/// Memory has no disk to fill: the store's fault hook fails its commits instead.
+async fn fail_writes(store: InMemoryEventStore, fail: bool) {
+    store.fail_commits(fail);
+}
+
+cqrs_core::event_store_conformance! {
+    fresh: fresh,
+    teardown: cqrs_core::conformance::no_teardown,
+    another_handle: another_handle,
+    fail_writes: fail_writes,
+}

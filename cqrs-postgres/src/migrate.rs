@@ -1,60 +1,47 @@
 //! Versioned schema migrations, applied when the store connects.
 
 use cqrs_core::StoreError;
-use cqrs_core::store::kit::{Migration, MigrationTx, run_migrations};
-use sqlx::{PgPool, Postgres, Transaction};
+use cqrs_core::store::kit::{Migration, migration_failed, pending_migrations};
+use sqlx::{Executor, PgPool};
 
 use crate::error::backend;
 
 /// Every migration this code knows, in order.
 const MIGRATIONS: &[Migration] = &[
-    (1, "create the event log", include_str!("../migrations/0001_create_event_log.sql")),
-    (2, "create the views table", include_str!("../migrations/0002_create_views.sql")),
-    (3, "create the inline documents table", include_str!("../migrations/0003_create_documents.sql")),
-    (4, "record the state version of snapshots", include_str!("../migrations/0004_snapshot_state_version.sql")),
+    (
+        1,
+        "create the event log",
+        include_str!("../migrations/0001_create_event_log.sql"),
+    ),
+    (
+        2,
+        "create the views table",
+        include_str!("../migrations/0002_create_views.sql"),
+    ),
+    (
+        3,
+        "create the inline documents table",
+        include_str!("../migrations/0003_create_documents.sql"),
+    ),
+    (
+        4,
+        "record the state version of snapshots",
+        include_str!("../migrations/0004_snapshot_state_version.sql"),
+    ),
     (
         5,
         "read pages filtered by event name through a function with its own planner setting",
         include_str!("../migrations/0005_read_named_function.sql"),
     ),
-    (6, "hold every u32 event version", include_str!("../migrations/0006_event_version_bigint.sql")),
+    (
+        6,
+        "hold every u32 event version",
+        include_str!("../migrations/0006_event_version_bigint.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes starting at the same time.
 const MIGRATION_LOCK: i64 = 0x6371_7273_6d69_6772; // "cqrsmigr"
-
-struct Migrating(Transaction<'static, Postgres>);
-
-impl MigrationTx for Migrating {
-    type Error = sqlx::Error;
-
-    async fn schema_version(&mut self) -> Result<i64, StoreError> {
-        sqlx::raw_sql(
-            "CREATE TABLE IF NOT EXISTS cqrs_migrations (
-                version     BIGINT PRIMARY KEY,
-                description TEXT NOT NULL,
-                applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
-            )",
-        )
-        .execute(&mut *self.0)
-        .await
-        .map_err(|e| backend("create the migrations table", e))?;
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM cqrs_migrations")
-            .fetch_one(&mut *self.0)
-            .await
-        .map_err(|e| backend("read the schema version", e))
-    }
-
-    async fn apply(&mut self, &(version, description, sql): &Migration) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(sql).execute(&mut *self.0).await?;
-        sqlx::query("INSERT INTO cqrs_migrations (version, description) VALUES ($1, $2)")
-            .bind(version)
-            .bind(description)
-            .execute(&mut *self.0)
-            .await?;
-        Ok(())
-    }
-}
 
 /// Applies the migrations the schema lacks, in one transaction, under an advisory lock.
 pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
@@ -67,11 +54,37 @@ pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
         .execute(&mut *tx)
         .await
         .map_err(|e| backend("lock the schema to migrate it", e))?;
-    let mut migrating = Migrating(tx);
-    run_migrations(&mut migrating, MIGRATIONS).await?;
-    migrating
-        .0
-        .commit()
+    (&mut *tx)
+        .execute(
+            "CREATE TABLE IF NOT EXISTS cqrs_migrations (
+                version     BIGINT PRIMARY KEY,
+                description TEXT NOT NULL,
+                applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+            )",
+        )
+        .await
+        .map_err(|e| backend("create the migrations table", e))?;
+    let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM cqrs_migrations")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| backend("read the schema version", e))?;
+    for migration in pending_migrations(MIGRATIONS, current)? {
+        let &(version, description, sql) = migration;
+        // A plain string goes by the simple protocol: every statement of the script
+        // runs. (`Executor::execute` returns a boxed future, which keeps `connect`
+        // provably `Send`; `raw_sql` does not.)
+        (&mut *tx)
+            .execute(sql)
+            .await
+            .map_err(|e| migration_failed(migration, e))?;
+        sqlx::query("INSERT INTO cqrs_migrations (version, description) VALUES ($1, $2)")
+            .bind(version)
+            .bind(description)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| migration_failed(migration, e))?;
+    }
+    tx.commit()
         .await
         .map_err(|e| backend("commit the migrations", e))
 }

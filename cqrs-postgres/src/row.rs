@@ -20,10 +20,14 @@ pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, StoreError> {
     EventRow {
         position,
         stream_id: row.try_get(1).map_err(corrupt_column("stream_id", at))?,
-        stream_version: row.try_get(2).map_err(corrupt_column("stream_version", at))?,
+        stream_version: row
+            .try_get(2)
+            .map_err(corrupt_column("stream_version", at))?,
         event_id: row.try_get(3).map_err(corrupt_column("event_id", at))?,
         event_name: row.try_get(4).map_err(corrupt_column("event_name", at))?,
-        event_version: row.try_get(5).map_err(corrupt_column("event_version", at))?,
+        event_version: row
+            .try_get(5)
+            .map_err(corrupt_column("event_version", at))?,
         payload: row.try_get(6).map_err(corrupt_column("payload", at))?,
         metadata: metadata.0,
         recorded_at: row.try_get(8).map_err(corrupt_column("recorded_at", at))?,

@@ -128,8 +128,9 @@ impl PostgresOptions {
             .connect_lazy_with(options);
         // Connect once now, so a wrong URL fails here with the address named.
         let mut conn = pool.acquire().await.map_err(connection_error)?;
-        sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-            .execute(&mut *conn)
+        let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+        (&mut *conn)
+            .execute(create.as_str())
             .await
             .map_err(|e| backend(format!("create schema {schema}"), e))?;
         let channel: String = sqlx::query_scalar("SELECT 'cqrs_' || left(md5($1), 24)")

@@ -9,6 +9,7 @@ use std::time::Duration;
 use cqrs_core::conformance::{new_event, numbered_events};
 use cqrs_core::{EventStore, ExpectedVersion, ReadAll, StoreError};
 use cqrs_postgres::{PostgresEventStore, PostgresOptions};
+use futures_util::FutureExt;
 use serde_json::json;
 use sqlx::Connection;
 use tokio::sync::Mutex;
@@ -353,22 +354,18 @@ async fn an_abandoned_waiting_append_is_never_written() {
                     .await
             }
         });
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let abandoned = tokio::spawn({
-            let store = store.clone();
-            async move {
-                store
-                    .append(
-                        "abandoned",
-                        ExpectedVersion::NoStream,
-                        numbered_events("A", 1, 1),
-                    )
-                    .await
-            }
-        });
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        abandoned.abort();
-        assert!(abandoned.await.unwrap_err().is_cancelled());
+        // The leader's group is committing once the committer holds a connection
+        // (the blocker's is the other one in use).
+        let pool = store.pool().clone();
+        wait_until(move || pool.size() as usize - pool.num_idle() >= 2).await;
+        // Queued behind it (one poll puts it in the queue), then given up.
+        let mut abandoned = Box::pin(store.append(
+            "abandoned",
+            ExpectedVersion::NoStream,
+            numbered_events("A", 1, 1),
+        ));
+        assert!((&mut abandoned).now_or_never().is_none(), "it must wait");
+        drop(abandoned);
         blocker.rollback().await.unwrap();
         leader.await.unwrap().unwrap();
         store
@@ -383,4 +380,38 @@ async fn an_abandoned_waiting_append_is_never_written() {
         assert_eq!(store.stream_version("last").await.unwrap(), 1);
         assert_eq!(store.stream_version("abandoned").await.unwrap(), 0);
     });
+}
+
+/// Polls a condition every millisecond; fails the test after 10 s.
+async fn wait_until(condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the condition never held"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// A schema name PostgreSQL would cut short is refused with the name in the error,
+/// instead of a store that works in a schema of another name.
+#[tokio::test]
+async fn a_schema_name_too_long_for_postgres_is_refused() {
+    let Some(url) = cqrs_postgres::testing::database_url("a_schema_name_too_long") else {
+        return;
+    };
+    let name = format!("tenant_{}", "x".repeat(57));
+    assert_eq!(name.len(), 64);
+    match cqrs_postgres::PostgresOptions::new(url)
+        .schema(&name)
+        .connect()
+        .await
+    {
+        Err(error @ StoreError::InvalidSetting { .. }) => {
+            assert!(error.to_string().contains(&name), "{error}");
+            assert!(error.to_string().contains("63 bytes"), "{error}");
+        }
+        other => panic!("expected the schema name to be refused, got {other:?}"),
+    }
 }

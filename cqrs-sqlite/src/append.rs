@@ -96,11 +96,12 @@ impl WriteTx for SqliteTx {
         recorded_at: DateTime<Utc>,
     ) -> Result<Result<Vec<u64>, Clash>, StoreError> {
         let operation = || format!("append to stream `{stream_id}`");
-        let positions = match insert_events(&mut self.conn, stream_id, version, events, recorded_at).await {
-            Ok(positions) => positions,
-            Err(error) if is_duplicate_event_id(&error) => return Ok(Err(Clash::EventId)),
-            Err(error) => return Err(backend(operation(), error)),
-        };
+        let positions =
+            match insert_events(&mut self.conn, stream_id, version, events, recorded_at).await {
+                Ok(positions) => positions,
+                Err(error) if is_duplicate_event_id(&error) => return Ok(Err(Clash::EventId)),
+                Err(error) => return Err(backend(operation(), error)),
+            };
         let last = positions.len() as u64 + version;
         sqlx::query(
             "INSERT INTO cqrs_streams (stream_id, version) VALUES (?1, ?2)
@@ -183,20 +184,23 @@ async fn insert_events(
             next_version += 1;
             let metadata = serde_json::to_string(&event.metadata)
                 .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            let stream_version = i64::try_from(next_version)
-                .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            let stream_version =
+                i64::try_from(next_version).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
             rows.push((event, stream_version, event.payload.to_string(), metadata));
         }
-        insert.push_values(rows, |mut row, (event, stream_version, payload, metadata)| {
-            row.push_bind(stream_id)
-                .push_bind(stream_version)
-                .push_bind(event.event_id.to_string())
-                .push_bind(event.event_name.as_str())
-                .push_bind(i64::from(event.event_version))
-                .push_bind(payload)
-                .push_bind(metadata)
-                .push_bind(recorded_at);
-        });
+        insert.push_values(
+            rows,
+            |mut row, (event, stream_version, payload, metadata)| {
+                row.push_bind(stream_id)
+                    .push_bind(stream_version)
+                    .push_bind(event.event_id.to_string())
+                    .push_bind(event.event_name.as_str())
+                    .push_bind(i64::from(event.event_version))
+                    .push_bind(payload)
+                    .push_bind(metadata)
+                    .push_bind(recorded_at);
+            },
+        );
         insert.push(" RETURNING position");
         let rows: Vec<(i64,)> = insert.build_query_as().fetch_all(&mut *conn).await?;
         positions.extend(rows.into_iter().map(|(p,)| p as u64));

@@ -2,65 +2,75 @@
 
 use chrono::Utc;
 use cqrs_core::StoreError;
-use cqrs_core::store::kit::{Migration, MigrationTx, run_migrations};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use cqrs_core::store::kit::{Migration, migration_failed, pending_migrations};
+use sqlx::{Executor, SqlitePool};
 
 use crate::error::backend;
 
 /// Every migration this code knows, in order.
 const MIGRATIONS: &[Migration] = &[
-    (1, "create the event log", include_str!("../migrations/0001_create_event_log.sql")),
-    (2, "create the views table", include_str!("../migrations/0002_create_views.sql")),
-    (3, "create the inline documents table", include_str!("../migrations/0003_create_documents.sql")),
-    (4, "record the state version of snapshots", include_str!("../migrations/0004_snapshot_state_version.sql")),
+    (
+        1,
+        "create the event log",
+        include_str!("../migrations/0001_create_event_log.sql"),
+    ),
+    (
+        2,
+        "create the views table",
+        include_str!("../migrations/0002_create_views.sql"),
+    ),
+    (
+        3,
+        "create the inline documents table",
+        include_str!("../migrations/0003_create_documents.sql"),
+    ),
+    (
+        4,
+        "record the state version of snapshots",
+        include_str!("../migrations/0004_snapshot_state_version.sql"),
+    ),
 ];
 
-struct Migrating(Transaction<'static, Sqlite>);
-
-impl MigrationTx for Migrating {
-    type Error = sqlx::Error;
-
-    async fn schema_version(&mut self) -> Result<i64, StoreError> {
-        sqlx::query(
+/// Applies the migrations the database lacks in one transaction, holding SQLite's
+/// write lock so two processes opening the same file cannot both migrate.
+pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(|e| backend("lock the database to migrate it", e))?;
+    (&mut *tx)
+        .execute(
             "CREATE TABLE IF NOT EXISTS cqrs_migrations (
                 version     INTEGER PRIMARY KEY,
                 description TEXT NOT NULL,
                 applied_at  TEXT NOT NULL
             )",
         )
-        .execute(&mut *self.0)
         .await
         .map_err(|e| backend("create the migrations table", e))?;
-        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM cqrs_migrations")
-            .fetch_one(&mut *self.0)
-            .await
-            .map_err(|e| backend("read the schema version", e))
-    }
-
-    async fn apply(&mut self, &(version, description, sql): &Migration) -> Result<(), sqlx::Error> {
-        sqlx::raw_sql(sql).execute(&mut *self.0).await?;
-        sqlx::query("INSERT INTO cqrs_migrations (version, description, applied_at) VALUES (?, ?, ?)")
-            .bind(version)
-            .bind(description)
-            .bind(Utc::now())
-            .execute(&mut *self.0)
-            .await?;
-        Ok(())
-    }
-}
-
-/// Applies the migrations the database lacks in one transaction, holding SQLite's
-/// write lock so two processes opening the same file cannot both migrate.
-pub(crate) async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
-    let tx = pool
-        .begin_with("BEGIN IMMEDIATE")
+    let current: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM cqrs_migrations")
+        .fetch_one(&mut *tx)
         .await
-        .map_err(|e| backend("lock the database to migrate it", e))?;
-    let mut migrating = Migrating(tx);
-    run_migrations(&mut migrating, MIGRATIONS).await?;
-    migrating
-        .0
-        .commit()
+        .map_err(|e| backend("read the schema version", e))?;
+    for migration in pending_migrations(MIGRATIONS, current)? {
+        let &(version, description, sql) = migration;
+        // Every statement of the script runs. (`Executor::execute` returns a boxed
+        // future, which keeps `open` provably `Send`; `raw_sql` does not.)
+        (&mut *tx)
+            .execute(sql)
+            .await
+            .map_err(|e| migration_failed(migration, e))?;
+        sqlx::query(
+            "INSERT INTO cqrs_migrations (version, description, applied_at) VALUES (?, ?, ?)",
+        )
+        .bind(version)
+        .bind(description)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| migration_failed(migration, e))?;
+    }
+    tx.commit()
         .await
         .map_err(|e| backend("commit the migrations", e))
 }

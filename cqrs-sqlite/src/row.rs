@@ -19,10 +19,14 @@ pub(crate) fn decode(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
     EventRow {
         position,
         stream_id: row.try_get(1).map_err(corrupt_column("stream_id", at))?,
-        stream_version: row.try_get(2).map_err(corrupt_column("stream_version", at))?,
+        stream_version: row
+            .try_get(2)
+            .map_err(corrupt_column("stream_version", at))?,
         event_id: event_id.parse().map_err(corrupt_column("event_id", at))?,
         event_name: row.try_get(4).map_err(corrupt_column("event_name", at))?,
-        event_version: row.try_get(5).map_err(corrupt_column("event_version", at))?,
+        event_version: row
+            .try_get(5)
+            .map_err(corrupt_column("event_version", at))?,
         payload: serde_json::from_str(&payload).map_err(corrupt_column("payload", at))?,
         metadata: serde_json::from_str(&metadata).map_err(corrupt_column("metadata", at))?,
         recorded_at: row.try_get(8).map_err(corrupt_column("recorded_at", at))?,

@@ -12,7 +12,11 @@ use crate::read::sql_int;
 use crate::store::SqliteEventStore;
 
 /// JSON kept as text, read back; a row that does not parse is corrupt.
-fn parse(text: &str, position: u64, what: impl FnOnce() -> String) -> Result<serde_json::Value, StoreError> {
+fn parse(
+    text: &str,
+    position: u64,
+    what: impl FnOnce() -> String,
+) -> Result<serde_json::Value, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
         position,
         reason: format!("{}: {e}", what()),
@@ -35,7 +39,12 @@ impl SnapshotStore for SqliteEventStore {
         .bind(i64::from(snapshot.state_version))
         .execute(self.pool())
         .await
-        .map_err(|e| backend(format!("save the snapshot of stream `{}`", snapshot.stream_id), e))?;
+        .map_err(|e| {
+            backend(
+                format!("save the snapshot of stream `{}`", snapshot.stream_id),
+                e,
+            )
+        })?;
         Ok(())
     }
 
@@ -122,7 +131,9 @@ pub(crate) async fn load_document<'e, E: Executor<'e, Database = Sqlite>>(
         Ok(StoredDocument {
             version: version as u64,
             position,
-            state: parse(&state, position, || format!("the `{view}` document of `{key}`"))?,
+            state: parse(&state, position, || {
+                format!("the `{view}` document of `{key}`")
+            })?,
         })
     })
     .transpose()

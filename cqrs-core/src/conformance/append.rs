@@ -196,3 +196,59 @@ pub(super) fn assert_conflict<T: std::fmt::Debug>(
         ),
     }
 }
+
+/// One event id twice in one append is refused before anything is written, with
+/// the same error on every store.
+pub async fn an_event_id_twice_in_one_append_is_refused<S: ConformingStore>(store: &S) {
+    let event = new_event("Opened", json!({}));
+    let refused = store
+        .append(
+            "s",
+            ExpectedVersion::NoStream,
+            vec![event.clone(), new_event("Other", json!({})), event.clone()],
+        )
+        .await;
+    match refused {
+        Err(StoreError::DuplicateEventId {
+            event_id,
+            stream_id,
+            existing_stream,
+        }) => {
+            assert_eq!(event_id, event.event_id);
+            assert_eq!((stream_id.as_str(), existing_stream.as_str()), ("s", "s"));
+        }
+        other => panic!("expected DuplicateEventId, got {other:?}"),
+    }
+    assert_eq!(must(store.stream_version("s").await), 0);
+    assert_eq!(must(store.head_position().await), 0);
+    must(
+        store
+            .append("s", ExpectedVersion::NoStream, vec![event])
+            .await,
+    );
+}
+
+/// Every `u32` event version is stored and read back as it was given.
+pub async fn event_versions_up_to_u32_max_round_trip<S: ConformingStore>(store: &S) {
+    let versions = [
+        1,
+        i32::MAX as u32,
+        i32::MAX as u32 + 1,
+        u32::MAX - 1,
+        u32::MAX,
+    ];
+    let events: Vec<_> = versions
+        .iter()
+        .map(|&v| crate::envelope::NewEvent::new("Versioned", v, json!({ "v": v })))
+        .collect();
+    must(store.append("s", ExpectedVersion::NoStream, events).await);
+    let read = must(store.read_stream("s", 1, 10).await);
+    let stored: Vec<u32> = read.iter().map(|e| e.header.event_version).collect();
+    assert_eq!(stored, versions);
+    let all = must(
+        store
+            .read_all(crate::store::ReadAll::from_position(1).only(["Versioned"]))
+            .await,
+    );
+    assert_eq!(all.last().map(|e| e.header.event_version), Some(u32::MAX));
+}

@@ -9,7 +9,7 @@ use crate::store::StoreError;
 use crate::version::ExpectedVersion;
 
 /// Counts a stream's `Counted` events; refuses an event whose payload says `"refuse": true`.
-struct Counter;
+pub(super) struct Counter;
 
 impl InlineView for Counter {
     fn name(&self) -> &str {
@@ -42,7 +42,7 @@ impl InlineView for Counter {
     }
 }
 
-fn counted() -> crate::envelope::NewEvent {
+pub(super) fn counted() -> crate::envelope::NewEvent {
     new_event("Counted", json!({}))
 }
 
@@ -152,4 +152,21 @@ pub async fn inline_documents_rebuild_from_the_log<S: ConformingStore>(store: &S
     let c =
         must(store.load_document("counter", "c").await).unwrap_or_else(|| panic!("no document"));
     assert_eq!(c.state["count"], 2);
+}
+
+/// Registering a view a second time changes nothing: each event counts once.
+pub async fn registering_an_inline_view_twice_counts_once<S: ConformingStore>(store: &S) {
+    assert!(store.register_inline(Counter), "the first registration");
+    assert!(!store.register_inline(Counter), "the second registration");
+    must(
+        store
+            .append("a", ExpectedVersion::NoStream, vec![counted(), counted()])
+            .await,
+    );
+    let document =
+        must(store.load_document("counter", "a").await).unwrap_or_else(|| panic!("no document"));
+    assert_eq!(
+        (document.version, document.state["count"].clone()),
+        (2, json!(2))
+    );
 }

@@ -98,7 +98,9 @@ pub async fn followers_wake_when_events_commit<S: ConformingStore>(store: &S) {
             )
             .await,
     );
-    let waited = waiter.await.unwrap_or_default();
+    let waited = waiter
+        .await
+        .unwrap_or_else(|e| panic!("the follower task failed: {e}"));
     assert!(
         waited < Duration::from_secs(5),
         "the follower slept {waited:?} after an append"

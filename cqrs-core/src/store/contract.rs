@@ -276,14 +276,7 @@ pub trait Leases: Send + Sync {
 /// # });
 /// ```
 pub trait Store:
-    EventStore
-    + SnapshotStore
-    + ViewStore
-    + LogFollower
-    + Leases
-    + InlineViews
-    + DocumentStore
-    + Clone
+    EventStore + SnapshotStore + ViewStore + LogFollower + Leases + InlineViews + DocumentStore + Clone
 {
 }
 

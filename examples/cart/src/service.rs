@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use cqrs_core::inline::{StreamDocuments, rebuild_documents};
 use cqrs_core::runner::{
-    DocumentTarget, Progress, ProjectionError, ProjectionRunner, ProjectionStatus,
-    RunState, RunnerOptions, error_chain,
+    DocumentTarget, Progress, ProjectionError, ProjectionRunner, ProjectionStatus, RunState,
+    RunnerOptions, error_chain,
 };
 use cqrs_core::{
     Aggregate, CommandError, ExecuteOptions, ExpectedVersion, Projection, QueryHandler,

@@ -112,7 +112,9 @@ pub fn commit_time() -> DateTime<Utc> {
 enum Step {
     Placed(AppendResult),
     /// The stream is at `actual`, which the expectation does not accept.
-    Unplaced { actual: u64 },
+    Unplaced {
+        actual: u64,
+    },
     Clash(Clash),
 }
 

@@ -37,7 +37,11 @@ pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreErr
 
 /// The stream's version after appending `count` events at `version`, or the error
 /// naming the stream when it would pass `u64::MAX`.
-pub(crate) fn version_after(stream_id: &str, version: u64, count: usize) -> Result<u64, StoreError> {
+pub(crate) fn version_after(
+    stream_id: &str,
+    version: u64,
+    count: usize,
+) -> Result<u64, StoreError> {
     u64::try_from(count)
         .ok()
         .and_then(|count| version.checked_add(count))

@@ -191,7 +191,10 @@ async fn commit_group<B: Transactional>(backend: &B, group: Vec<Queued>) {
     }
     let rest: Vec<usize> = (0..group.len()).filter(|&i| answers[i].is_none()).collect();
     if !rest.is_empty() {
-        for (index, result) in rest.iter().zip(commit_one_by_one(backend, &group, &rest).await) {
+        for (index, result) in rest
+            .iter()
+            .zip(commit_one_by_one(backend, &group, &rest).await)
+        {
             answers[*index] = Some(result);
         }
     }
@@ -205,8 +208,7 @@ async fn commit_group<B: Transactional>(backend: &B, group: Vec<Queued>) {
         backend.committed(last);
     }
     for (queued, answer) in group.into_iter().zip(answers) {
-        let answer =
-            answer.unwrap_or_else(|| Err(lost(&queued.request.stream_id)));
+        let answer = answer.unwrap_or_else(|| Err(lost(&queued.request.stream_id)));
         let _ = queued.reply.send(answer);
     }
 }
@@ -222,7 +224,10 @@ async fn commit_one_by_one<B: Transactional>(
             .iter()
             .map(|&i| {
                 Err(StoreError::backend(
-                    format!("{what} the append to stream `{}`", group[i].request.stream_id),
+                    format!(
+                        "{what} the append to stream `{}`",
+                        group[i].request.stream_id
+                    ),
                     error.to_string(),
                 ))
             })

@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 
-use crate::store::{AppendResult, StoreError, StoredId};
 use crate::envelope::NewEvent;
+use crate::store::{AppendResult, StoreError, StoredId};
 
 /// Decides what an append whose ids may already be stored is, for store implementations.
 ///

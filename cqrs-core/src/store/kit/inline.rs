@@ -35,7 +35,10 @@ impl InlineRegistry {
     pub fn register(&self, view: impl InlineView) -> bool {
         let mut views = self.views.write().unwrap_or_else(PoisonError::into_inner);
         if views.iter().any(|v| v.name() == view.name()) {
-            tracing::warn!(view = view.name(), "inline view registered twice; kept the first");
+            tracing::warn!(
+                view = view.name(),
+                "inline view registered twice; kept the first"
+            );
             return false;
         }
         views.push(Arc::new(view));
@@ -136,8 +139,7 @@ pub(crate) async fn update_documents<T: WriteTx>(
             state = apply(&**view, stream_id, state, &missed)?;
             version = reached;
         }
-        let state = apply(&**view, stream_id, state, appended)?
-            .unwrap_or(serde_json::Value::Null);
+        let state = apply(&**view, stream_id, state, appended)?.unwrap_or(serde_json::Value::Null);
         let document = StoredDocument {
             version: new_version,
             position: last,

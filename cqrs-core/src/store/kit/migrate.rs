@@ -1,7 +1,6 @@
-//! Versioned schema migrations: which ones a database still needs, and the runner
-//! every store uses to apply them.
-
-use std::future::Future;
+//! Versioned schema migrations: which ones a database still needs, and how a failed
+//! one is reported. Each store applies them in its dialect, inside one transaction
+//! that holds its migration lock.
 
 use crate::store::StoreError;
 
@@ -36,40 +35,19 @@ pub fn pending_migrations(
     Ok(&migrations[first_pending..])
 }
 
-/// A transaction that holds the store's migration lock, in the store's dialect.
+/// The error for a migration that failed, naming it.
 ///
-/// The futures need not be `Send` in the trait (sqlx's multi-statement scripts are
-/// not provably so behind a generic bound); a store's migration is `Send` when its
-/// implementation is.
-pub trait MigrationTx: Send {
-    /// The error the database reports.
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// The schema version recorded, creating the table that records it if needed.
-    fn schema_version(&mut self) -> impl Future<Output = Result<i64, StoreError>>;
-
-    /// Runs a migration's SQL and records its version.
-    fn apply(
-        &mut self,
-        migration: &Migration,
-    ) -> impl Future<Output = Result<(), Self::Error>>;
-}
-
-/// Applies the migrations the database lacks, in order, inside `tx`; the caller
-/// commits. A failure names the migration.
-pub async fn run_migrations<T: MigrationTx>(
-    tx: &mut T,
-    migrations: &[Migration],
-) -> Result<(), StoreError> {
-    let current = tx.schema_version().await?;
-    for migration in pending_migrations(migrations, current)? {
-        tx.apply(migration)
-            .await
-            .map_err(|source| StoreError::Migration {
-                version: migration.0,
-                description: migration.1.to_owned(),
-                source: Box::new(source),
-            })?;
+/// ```
+/// let error = cqrs_core::store::kit::migration_failed(&(2, "views", ""), std::io::Error::other("no"));
+/// assert_eq!(error.to_string(), "migration 2 (views) failed");
+/// ```
+pub fn migration_failed(
+    migration: &Migration,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::Migration {
+        version: migration.0,
+        description: migration.1.to_owned(),
+        source: Box::new(source),
     }
-    Ok(())
 }

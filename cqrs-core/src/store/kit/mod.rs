@@ -29,5 +29,5 @@ pub use follow::{publish_head, wait_past_head};
 pub use group_commit::{GroupCommit, Transactional};
 pub use idempotency::earlier_append;
 pub use inline::InlineRegistry;
-pub use migrate::{Migration, MigrationTx, pending_migrations, run_migrations};
+pub use migrate::{Migration, migration_failed, pending_migrations};
 pub use row::{EventRow, corrupt_column};

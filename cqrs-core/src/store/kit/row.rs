@@ -43,7 +43,10 @@ impl EventRow {
                 event_id: self.event_id,
                 event_name: self.event_name,
                 event_version: u32::try_from(self.event_version).map_err(|e| {
-                    corrupt_column("event_version", position)(format!("{}: {e}", self.event_version))
+                    corrupt_column("event_version", position)(format!(
+                        "{}: {e}",
+                        self.event_version
+                    ))
                 })?,
                 recorded_at: self.recorded_at,
                 metadata: self.metadata,

@@ -15,7 +15,9 @@ pub use side_tables::MemoryLease;
 use super::kit::{
     AppendRequest, InlineRegistry, append_in, commit_time, publish_head, wait_past_head,
 };
-use super::{AppendResult, EventStore, LogFollower, ReadAll, Snapshot, StoreError, StoredId, StoredView};
+use super::{
+    AppendResult, EventStore, LogFollower, ReadAll, Snapshot, StoreError, StoredId, StoredView,
+};
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
 use crate::version::ExpectedVersion;
@@ -47,6 +49,8 @@ pub struct InMemoryEventStore {
     head: Arc<watch::Sender<u64>>,
     inline: InlineRegistry,
     leases: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// The conformance suite's fault: commits fail while it is set.
+    failing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Default)]
@@ -85,7 +89,16 @@ impl InMemoryEventStore {
             head: Arc::new(watch::channel(0).0),
             inline: InlineRegistry::default(),
             leases: Arc::default(),
+            failing: Arc::default(),
         }
+    }
+
+    /// A fault for the conformance suite (feature `conformance`): while `true`, every
+    /// commit fails and writes nothing.
+    #[cfg(feature = "conformance")]
+    pub fn fail_commits(&self, fail: bool) {
+        self.failing
+            .store(fail, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// A handle on the same events, snapshots, views and leases with no inline views
@@ -134,7 +147,12 @@ impl State {
         })
     }
 
-    fn read_stream(&self, stream_id: &str, from_version: u64, max_count: usize) -> Vec<RecordedEvent> {
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Vec<RecordedEvent> {
         let Some(positions) = self.streams.get(stream_id) else {
             return Vec::new();
         };
@@ -177,6 +195,12 @@ impl EventStore for InMemoryEventStore {
                     std::io::Error::other("the in-memory append yielded"),
                 ))
             });
+        if result.is_ok() && self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::backend(
+                format!("commit the append to stream `{stream_id}`"),
+                std::io::Error::other("commits are failing (a fault set by the conformance suite)"),
+            ));
+        }
         if result.is_ok() {
             let head = tx.commit();
             drop(state);

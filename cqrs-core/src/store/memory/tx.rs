@@ -43,7 +43,11 @@ impl<'a> MemoryTx<'a> {
             state.log.push(event);
         }
         for (view, key, document) in self.documents {
-            state.documents.entry(view).or_default().insert(key, document);
+            state
+                .documents
+                .entry(view)
+                .or_default()
+                .insert(key, document);
         }
         state.log.len() as u64
     }
@@ -100,9 +104,7 @@ impl WriteTx for MemoryTx<'_> {
         }
         let first = (self.state.log.len() + self.events.len()) as u64 + 1;
         let mut positions = Vec::with_capacity(events.len());
-        for ((event, position), stream_version) in
-            events.iter().zip(first..).zip(version + 1..)
-        {
+        for ((event, position), stream_version) in events.iter().zip(first..).zip(version + 1..) {
             positions.push(position);
             self.events.push(RecordedEvent {
                 header: EventHeader {

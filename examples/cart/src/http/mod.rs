@@ -23,10 +23,10 @@ mod routes;
 use std::future::Future;
 use std::sync::Arc;
 
-use cqrs_core::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
+use cqrs_core::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 

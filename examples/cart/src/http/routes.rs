@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use cqrs_core::Store;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cqrs_core::Store;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
@@ -165,9 +165,7 @@ pub(super) async fn projections<S: Store>(
     Ok(Json(app.projections().await?).into_response())
 }
 
-pub(super) async fn health<S: Store>(
-    State(app): State<AppState<S>>,
-) -> Result<Response, ApiError> {
+pub(super) async fn health<S: Store>(State(app): State<AppState<S>>) -> Result<Response, ApiError> {
     let head_position = cqrs_core::EventStore::head_position(app.store())
         .await
         .map_err(crate::service::AppError::from)?;
