@@ -42,8 +42,11 @@
 //! statement and one transaction, sharing one disk flush. Each keeps its own version
 //! check (one append per stream per group; a stale one is left out and reported as
 //! a conflict while the others commit), and if the group's statement fails as a
-//! whole every member appends alone, so one bad append fails alone. Appends that
-//! update inline views append alone, in a transaction with their documents.
+//! whole, or a group holds appends that update inline views, the group goes the
+//! ordinary way instead: one transaction, each append in a savepoint of its own
+//! (`cqrs_core::store::kit`), so one bad append fails alone and documents commit
+//! with their events. The committer runs in a task of its own: a caller that gives
+//! up never takes another caller's append down.
 //! `cargo run --release -p cqrs-bench` measures the throughput. The alternatives
 //! considered: a transaction-id fence (`pg_snapshot_xmin`) keeps writers parallel
 //! but makes the read order (transaction id, position), so a position alone is no
@@ -59,7 +62,10 @@
 //! # Limits
 //!
 //! `JSONB` cannot hold the character U+0000 in strings; such a payload is refused
-//! with an error naming the stream, and nothing is appended.
+//! with an error naming the stream, and nothing is appended. Schema names are at
+//! most 63 bytes (PostgreSQL's identifier limit); a longer one is refused when the
+//! store connects. Event versions are `BIGINT` (migration 0006), so every `u32`
+//! round-trips.
 
 mod append;
 mod columns;

@@ -7,7 +7,6 @@ use cqrs_core::conformance::numbered_events;
 use cqrs_core::{EventStore, ExpectedVersion, ReadAll, StoreError};
 use cqrs_sqlite::SqliteEventStore;
 use futures_util::FutureExt;
-use sqlx::{Executor, Row};
 
 /// A fresh file for one test, removed when dropped.
 struct TempDb(PathBuf);
@@ -237,59 +236,4 @@ async fn an_abandoned_waiting_append_is_never_written() {
     assert_eq!(store.stream_version("first").await.unwrap(), 1);
     assert_eq!(store.stream_version("last").await.unwrap(), 1);
     assert_eq!(store.stream_version("abandoned").await.unwrap(), 0);
-}
-
-/// A full disk fails the append with SQLite's own reason, and once space is back the
-/// store appends again without a restart, on every pooled connection.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn appends_work_again_after_the_disk_was_full() {
-    let db = TempDb::new("disk_full");
-    let store = SqliteEventStore::open(&db.0).await.unwrap();
-    store
-        .append("s", ExpectedVersion::NoStream, numbered_events("N", 0, 1))
-        .await
-        .unwrap();
-    let limit = |full: bool| {
-        let store = store.clone();
-        async move {
-            let mut connections = Vec::new();
-            for _ in 0..store.pool().options().get_max_connections() {
-                connections.push(store.pool().acquire().await.unwrap());
-            }
-            for conn in &mut connections {
-                let pages: i64 = conn.fetch_one("PRAGMA page_count").await.unwrap().get(0);
-                let set = format!(
-                    "PRAGMA max_page_count = {}",
-                    if full { pages } else { 1 << 30 }
-                );
-                conn.execute(set.as_str()).await.unwrap();
-            }
-        }
-    };
-    limit(true).await;
-    let blob = serde_json::json!({ "blob": "x".repeat(1 << 20) });
-    let mut failures = 0;
-    for i in 0..3 {
-        let event = cqrs_core::conformance::new_event("Big", blob.clone());
-        if let Err(error) = store
-            .append(&format!("full-{i}"), ExpectedVersion::NoStream, vec![event])
-            .await
-        {
-            let chain = format!("{error} {:?}", std::error::Error::source(&error));
-            assert!(chain.contains("full"), "{chain}");
-            failures += 1;
-        }
-    }
-    assert!(failures >= 1, "no append failed on a full disk");
-    limit(false).await;
-    for i in 0..12 {
-        store
-            .append(
-                &format!("after-{i}"),
-                ExpectedVersion::NoStream,
-                numbered_events("N", 0, 1),
-            )
-            .await
-            .unwrap();
-    }
 }

@@ -213,6 +213,19 @@ async fn commit_group<B: Transactional>(backend: &B, group: Vec<Queued>) {
     }
 }
 
+/// An error and every cause under it, on one line: one failure is reported to each
+/// member of a group, and each keeps the whole reason.
+fn with_causes(error: &StoreError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// The members at `indices`, each through [`append_in`] in one transaction.
 async fn commit_one_by_one<B: Transactional>(
     backend: &B,
@@ -228,7 +241,7 @@ async fn commit_one_by_one<B: Transactional>(
                         "{what} the append to stream `{}`",
                         group[i].request.stream_id
                     ),
-                    error.to_string(),
+                    with_causes(error),
                 ))
             })
             .collect()
