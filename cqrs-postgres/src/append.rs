@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_core::inline::StoredDocument;
-use cqrs_core::store::kit::{AppendRequest, Clash, Transactional, WriteTx};
+use cqrs_core::store::kit::{AppendRequest, Clash, Savepoint, Transactional, WriteTx};
 use cqrs_core::{AppendResult, NewEvent, RecordedEvent, StoreError, StoredId};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
@@ -160,26 +160,11 @@ impl WriteTx for PgTx {
         side_tables::save_document(&mut *self.conn, view, key, document).await
     }
 
-    async fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.run("SAVEPOINT cqrs_append").await
-    }
-
-    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.run("ROLLBACK TO SAVEPOINT cqrs_append").await?;
-        self.run("RELEASE SAVEPOINT cqrs_append").await
-    }
-
-    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
-        self.run("RELEASE SAVEPOINT cqrs_append").await
-    }
-}
-
-impl PgTx {
-    async fn run(&mut self, statement: &'static str) -> Result<(), StoreError> {
-        sqlx::query(statement)
+    async fn savepoint(&mut self, step: Savepoint) -> Result<(), StoreError> {
+        sqlx::query(step.sql())
             .execute(&mut *self.conn)
             .await
-            .map_err(|e| backend(statement, e))?;
+            .map_err(|e| backend(step.sql(), e))?;
         Ok(())
     }
 }

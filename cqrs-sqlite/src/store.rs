@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cqrs_core::store::kit::{AppendRequest, GroupCommit, wait_past_head};
+use cqrs_core::store::kit::{GroupCommit, wait_past_head};
 use cqrs_core::{
     AppendResult, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll, RecordedEvent,
     StoreError, StoredId,
@@ -146,12 +146,10 @@ impl EventStore for SqliteEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let request = AppendRequest {
-            stream_id: stream_id.to_owned(),
-            expected,
-            events,
-        };
-        self.inner.committer.append(request).await
+        self.inner
+            .committer
+            .append(stream_id, expected, events)
+            .await
     }
 
     async fn read_stream(

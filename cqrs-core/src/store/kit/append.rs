@@ -59,7 +59,7 @@ pub trait WriteTx: Send {
     /// Inserts `events` at stream versions `version + 1 ..` and moves the stream to
     /// the last of them, provided it is still at `version`; returns the global
     /// positions handed out, in order. A clash leaves the transaction usable after
-    /// [`rollback_to_savepoint`](WriteTx::rollback_to_savepoint).
+    /// [`Savepoint::RollBack`].
     fn insert(
         &mut self,
         stream_id: &str,
@@ -91,14 +91,37 @@ pub trait WriteTx: Send {
         document: &StoredDocument,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Marks the point one append can be undone to.
-    fn savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Marks, undoes to or forgets the point one append can be undone to; a SQL
+    /// store runs [`Savepoint::sql`].
+    fn savepoint(&mut self, step: Savepoint)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+}
 
-    /// Undoes everything since the savepoint and forgets it.
-    fn rollback_to_savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+/// The steps of the savepoint around each append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Savepoint {
+    /// Marks the point the append can be undone to.
+    Mark,
+    /// Undoes everything since the mark (the mark stays).
+    RollBack,
+    /// Forgets the mark, keeping what was done since.
+    Release,
+}
 
-    /// Keeps everything since the savepoint and forgets it.
-    fn release_savepoint(&mut self) -> impl Future<Output = Result<(), StoreError>> + Send;
+impl Savepoint {
+    /// The statement, in the SQL that SQLite and PostgreSQL both speak.
+    ///
+    /// ```
+    /// use cqrs_core::store::kit::Savepoint;
+    /// assert_eq!(Savepoint::RollBack.sql(), "ROLLBACK TO SAVEPOINT cqrs_append");
+    /// ```
+    pub fn sql(self) -> &'static str {
+        match self {
+            Savepoint::Mark => "SAVEPOINT cqrs_append",
+            Savepoint::RollBack => "ROLLBACK TO SAVEPOINT cqrs_append",
+            Savepoint::Release => "RELEASE SAVEPOINT cqrs_append",
+        }
+    }
 }
 
 /// The time an append is recorded at, in microseconds: what every store can keep
@@ -134,13 +157,14 @@ pub async fn append_in<T: WriteTx>(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        tx.savepoint().await?;
+        tx.savepoint(Savepoint::Mark).await?;
         let step = attempt(tx, views, request, recorded_at).await;
         if let Ok(Step::Placed(appended)) = step {
-            tx.release_savepoint().await?;
+            tx.savepoint(Savepoint::Release).await?;
             return Ok(appended);
         }
-        tx.rollback_to_savepoint().await?;
+        tx.savepoint(Savepoint::RollBack).await?;
+        tx.savepoint(Savepoint::Release).await?;
         match step? {
             Step::Placed(appended) => return Ok(appended),
             Step::Unplaced { actual } => return unplaced(tx, request, Some(actual)).await,

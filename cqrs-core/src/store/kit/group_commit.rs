@@ -16,8 +16,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::append::{AppendRequest, WriteTx, append_in, commit_time};
 use super::checks::check_append;
 use super::inline::InlineRegistry;
+use crate::envelope::NewEvent;
 use crate::inline::InlineView;
 use crate::store::{AppendResult, StoreError};
+use crate::version::ExpectedVersion;
 
 /// Appends in one group, at most.
 const MAX_GROUP: usize = 128;
@@ -95,8 +97,19 @@ impl<B: Transactional> GroupCommit<B> {
         &self.inline
     }
 
-    /// Appends with whatever else is waiting, and returns this append's own result.
-    pub async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+    /// Appends with whatever else is waiting, and returns this append's own result:
+    /// what a store's [`EventStore::append`](crate::EventStore::append) does.
+    pub async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        let request = AppendRequest {
+            stream_id: stream_id.to_owned(),
+            expected,
+            events,
+        };
         check_append(&request.stream_id, &request.events)?;
         let views = self.inline.views_for(&request.events);
         let stream_id = request.stream_id.clone();

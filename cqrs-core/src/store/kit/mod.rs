@@ -23,7 +23,7 @@ mod inline;
 mod migrate;
 mod row;
 
-pub use append::{AppendRequest, Clash, WriteTx, append_in, commit_time};
+pub use append::{AppendRequest, Clash, Savepoint, WriteTx, append_in, commit_time};
 pub use checks::check_append;
 pub use follow::{publish_head, wait_past_head};
 pub use group_commit::{GroupCommit, Transactional};

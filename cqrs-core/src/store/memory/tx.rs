@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::State;
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
-use crate::store::kit::{Clash, WriteTx};
+use crate::store::kit::{Clash, Savepoint, WriteTx};
 use crate::store::{StoreError, StoredId};
 
 /// Staged writes over the locked state.
@@ -159,18 +159,15 @@ impl WriteTx for MemoryTx<'_> {
         Ok(())
     }
 
-    async fn savepoint(&mut self) -> Result<(), StoreError> {
-        self.savepoint = (self.events.len(), self.documents.len());
-        Ok(())
-    }
-
-    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        self.events.truncate(self.savepoint.0);
-        self.documents.truncate(self.savepoint.1);
-        Ok(())
-    }
-
-    async fn release_savepoint(&mut self) -> Result<(), StoreError> {
+    async fn savepoint(&mut self, step: Savepoint) -> Result<(), StoreError> {
+        match step {
+            Savepoint::Mark => self.savepoint = (self.events.len(), self.documents.len()),
+            Savepoint::RollBack => {
+                self.events.truncate(self.savepoint.0);
+                self.documents.truncate(self.savepoint.1);
+            }
+            Savepoint::Release => {}
+        }
         Ok(())
     }
 }
