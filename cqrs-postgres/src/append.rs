@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_core::inline::StoredDocument;
-use cqrs_core::store::kit::{AppendRequest, Clash, Savepoint, Transactional, WriteTx};
-use cqrs_core::{AppendResult, NewEvent, RecordedEvent, StoreError, StoredId};
+use cqrs_core::store::kit::{AppendRequest, Clash, ReadTx, Savepoint, Transactional, WriteTx};
+use cqrs_core::{AppendResult, NewEvent, ReadAll, RecordedEvent, StoreError, StoredId};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
@@ -13,51 +13,60 @@ use crate::columns::{self, EventColumns};
 use crate::error::{append_failed, backend, is_duplicate_event_id};
 use crate::{group_statement, read, side_tables};
 
-/// What the group committer needs: the pool to write through.
+/// The store's side of the kit's group committer (`cqrs_core::store::kit`): the
+/// pool to read and write through. Applications never name it.
 #[derive(Clone)]
-pub(crate) struct Writer {
+pub struct PgWriter {
     pub(crate) pool: PgPool,
 }
 
 /// A connection inside a transaction, driven with plain `BEGIN`/`COMMIT`: one that
 /// did not end cleanly is closed instead of going back to the pool.
-pub(crate) struct PgTx {
-    conn: PoolConnection<Postgres>,
+pub struct PgTx {
+    conn: PgConn,
     open: bool,
 }
 
 impl Drop for PgTx {
     fn drop(&mut self) {
         if self.open {
-            self.conn.close_on_drop();
+            self.conn.0.close_on_drop();
         }
     }
 }
 
-impl Transactional for Writer {
+/// A pooled connection the kit reads through.
+pub struct PgConn(PoolConnection<Postgres>);
+
+impl Transactional for PgWriter {
     type Tx = PgTx;
 
-    async fn begin(&self) -> Result<PgTx, StoreError> {
-        let mut conn = self
+    async fn reader(&self) -> Result<PgConn, StoreError> {
+        let conn = self
             .pool
             .acquire()
             .await
-            .map_err(|e| backend("take a connection to append", e))?;
+            .map_err(|e| backend("take a connection to read", e))?;
+        Ok(PgConn(conn))
+    }
+
+    async fn begin(&self) -> Result<PgTx, StoreError> {
+        let mut conn = self.reader().await?;
         sqlx::query("BEGIN")
-            .execute(&mut *conn)
+            .execute(&mut *conn.0)
             .await
             .map_err(|e| backend("begin the append", e))?;
         Ok(PgTx { conn, open: true })
     }
 
     async fn commit(&self, mut tx: PgTx) -> Result<(), StoreError> {
-        match sqlx::query("COMMIT").execute(&mut *tx.conn).await {
+        match sqlx::query("COMMIT").execute(&mut *tx.conn.0).await {
             Ok(_) => {
                 tx.open = false;
                 Ok(())
             }
             Err(error) => {
-                let _ = sqlx::query("ROLLBACK").execute(&mut *tx.conn).await;
+                let _ = sqlx::query("ROLLBACK").execute(&mut *tx.conn.0).await;
                 Err(backend("commit the appends", error))
             }
         }
@@ -91,13 +100,46 @@ FROM stream, head,
          WITH ORDINALITY AS e(id, name, ver, payload, meta, ord)
 RETURNING position";
 
-impl WriteTx for PgTx {
+impl ReadTx for PgConn {
     async fn stream_version(&mut self, stream_id: &str) -> Result<u64, StoreError> {
-        read::stream_version(&mut *self.conn, stream_id).await
+        read::stream_version(&mut *self.0, stream_id).await
     }
 
     async fn locate(&mut self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
-        read::locate(&mut *self.conn, event_ids).await
+        read::locate(&mut *self.0, event_ids).await
+    }
+
+    async fn read_stream(
+        &mut self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&mut *self.0, stream_id, from_version, max_count).await
+    }
+
+    async fn read_all(&mut self, query: &ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_all(&mut *self.0, query).await
+    }
+
+    async fn head_position(&mut self) -> Result<u64, StoreError> {
+        read::head_position(&mut *self.0).await
+    }
+
+    async fn load_document(
+        &mut self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        side_tables::load_document(&mut *self.0, view, key).await
+    }
+}
+
+impl WriteTx for PgTx {
+    type Reads = PgConn;
+
+    fn reads(&mut self) -> &mut PgConn {
+        &mut self.conn
     }
 
     async fn insert(
@@ -120,7 +162,7 @@ impl WriteTx for PgTx {
             .bind(read::sql_int(events.len() as u64, "event count")?)
             .bind(read::sql_int(version, "stream version")?)
             .bind(recorded_at)
-            .fetch_all(&mut *self.conn)
+            .fetch_all(&mut *self.conn.0)
             .await;
         match rows {
             Ok(rows) if rows.is_empty() => Ok(Err(Clash::StreamMoved)),
@@ -134,35 +176,22 @@ impl WriteTx for PgTx {
         }
     }
 
-    async fn read_stream(
-        &mut self,
-        stream_id: &str,
-        from_version: u64,
-        max_count: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&mut *self.conn, stream_id, from_version, max_count).await
-    }
-
-    async fn load_document(
-        &mut self,
-        view: &str,
-        key: &str,
-    ) -> Result<Option<StoredDocument>, StoreError> {
-        side_tables::load_document(&mut *self.conn, view, key).await
-    }
-
     async fn save_document(
         &mut self,
         view: &str,
         key: &str,
         document: &StoredDocument,
     ) -> Result<(), StoreError> {
-        side_tables::save_document(&mut *self.conn, view, key, document).await
+        side_tables::save_document(&mut *self.conn.0, view, key, document).await
+    }
+
+    async fn delete_documents(&mut self, view: &str) -> Result<(), StoreError> {
+        side_tables::delete_documents(&mut *self.conn.0, view).await
     }
 
     async fn savepoint(&mut self, step: Savepoint) -> Result<(), StoreError> {
         sqlx::query(step.sql())
-            .execute(&mut *self.conn)
+            .execute(&mut *self.conn.0)
             .await
             .map_err(|e| backend(step.sql(), e))?;
         Ok(())

@@ -82,13 +82,6 @@ mod store;
 pub mod testing;
 mod url;
 
+pub use append::{PgConn, PgTx, PgWriter};
 pub use lease::PgLease;
 pub use store::{PostgresEventStore, PostgresOptions};
-
-/// Boxes a database future: works around rustc's "implementation of `Executor` is
-/// not general enough" when a `&mut PgConnection` query is awaited in a `Send` future.
-pub(crate) fn boxed<'a, T>(
-    future: impl std::future::Future<Output = T> + Send + 'a,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
-    Box::pin(future)
-}

@@ -57,8 +57,8 @@ pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Postgres>>(
 /// name, each stopped at the page size, then merged, through a function (migration
 /// 0005 says why): `event_name = ANY(...)` would make PostgreSQL collect and sort
 /// every matching event after the checkpoint for every page.
-pub(crate) async fn read_all(
-    pool: &sqlx::PgPool,
+pub(crate) async fn read_all<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
     query: &ReadAll,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let from = sql_int(query.from_position, "position")?;
@@ -71,7 +71,7 @@ pub(crate) async fn read_all(
             sqlx::query(&sql)
                 .bind(from)
                 .bind(limit(query.max_count))
-                .fetch_all(pool)
+                .fetch_all(executor)
                 .await
         }
         Some(names) => {
@@ -83,7 +83,7 @@ pub(crate) async fn read_all(
                 .bind(from)
                 .bind(limit(query.max_count))
                 .bind(names)
-                .fetch_all(pool)
+                .fetch_all(executor)
                 .await
         }
     }

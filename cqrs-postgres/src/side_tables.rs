@@ -1,12 +1,9 @@
 //! Snapshots, catch-up views and inline documents: the tables beside the log.
 
-use cqrs_core::inline::{InlineView, StoredDocument};
-use cqrs_core::{
-    DocumentStore, InlineViews, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
-};
+use cqrs_core::inline::StoredDocument;
+use cqrs_core::{Snapshot, SnapshotStore, StoreError, StoredView, ViewStore};
 use sqlx::{Executor, Postgres};
 
-use crate::boxed;
 use crate::error::backend;
 use crate::read::sql_int;
 use crate::store::PostgresEventStore;
@@ -139,63 +136,14 @@ pub(crate) async fn save_document<'e, E: Executor<'e, Database = Postgres>>(
     Ok(())
 }
 
-impl InlineViews for PostgresEventStore {
-    fn register_inline(&self, view: impl InlineView) -> bool {
-        self.committer().inline().register(view)
-    }
-}
-
-impl DocumentStore for PostgresEventStore {
-    async fn load_document(
-        &self,
-        view: &str,
-        key: &str,
-    ) -> Result<Option<StoredDocument>, StoreError> {
-        load_document(self.pool(), view, key).await
-    }
-
-    async fn replace_documents(
-        &self,
-        view: &str,
-        documents: Vec<(String, StoredDocument)>,
-    ) -> Result<(), StoreError> {
-        let operation = || format!("replace the documents of view `{view}`");
-        let mut keys = Vec::with_capacity(documents.len());
-        let mut versions = Vec::with_capacity(documents.len());
-        let mut positions = Vec::with_capacity(documents.len());
-        let mut states = Vec::with_capacity(documents.len());
-        for (key, document) in documents {
-            keys.push(key);
-            versions.push(sql_int(document.version, "document version")?);
-            positions.push(sql_int(document.position, "document position")?);
-            states.push(document.state);
-        }
-        let mut tx = boxed(self.pool().begin())
-            .await
-            .map_err(|e| backend(operation(), e))?;
-        boxed(
-            sqlx::query("DELETE FROM cqrs_documents WHERE view = $1")
-                .bind(view)
-                .execute(&mut *tx),
-        )
+pub(crate) async fn delete_documents<'e, E: Executor<'e, Database = Postgres>>(
+    executor: E,
+    view: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM cqrs_documents WHERE view = $1")
+        .bind(view)
+        .execute(executor)
         .await
-        .map_err(|e| backend(operation(), e))?;
-        boxed(
-            sqlx::query(
-                "INSERT INTO cqrs_documents (view, key, version, position, state)
-                 SELECT $1, k, v, p, s FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::jsonb[]) AS d(k, v, p, s)",
-            )
-            .bind(view)
-            .bind(&keys)
-            .bind(&versions)
-            .bind(&positions)
-            .bind(&states)
-            .execute(&mut *tx),
-        )
-        .await
-        .map_err(|e| backend(operation(), e))?;
-        boxed(tx.commit())
-            .await
-            .map_err(|e| backend(operation(), e))
-    }
+        .map_err(|e| backend(format!("delete the documents of view `{view}`"), e))?;
+    Ok(())
 }

@@ -5,19 +5,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use cqrs_core::store::kit::{GroupCommit, wait_past_head};
-use cqrs_core::{
-    AppendResult, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll, RecordedEvent,
-    StoreError, StoredId,
-};
+use cqrs_core::store::kit::{GroupCommit, KitStore, wait_past_head};
+use cqrs_core::{LogFollower, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Executor, PgPool};
 use tokio::sync::watch;
-use uuid::Uuid;
 
-use crate::append::Writer;
+use crate::append::PgWriter;
 use crate::error::backend;
-use crate::{follow, migrate, read, url};
+use crate::{follow, migrate, url};
 
 /// PostgreSQL's longest identifier, in bytes; longer names are cut short by the server.
 const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -36,7 +32,7 @@ pub struct PostgresEventStore {
 
 struct Inner {
     /// Groups concurrent appends (see the crate docs); owns the pool.
-    committer: GroupCommit<Writer>,
+    committer: GroupCommit<PgWriter>,
     schema: String,
     channel: String,
     url: String,
@@ -142,7 +138,7 @@ impl PostgresOptions {
         migrate::migrate(&pool).await?;
         Ok(PostgresEventStore {
             inner: Arc::new(Inner {
-                committer: GroupCommit::new(Writer { pool }),
+                committer: GroupCommit::new(PgWriter { pool }),
                 schema: self.schema,
                 channel,
                 url: redacted,
@@ -179,10 +175,6 @@ impl PostgresEventStore {
     pub fn schema_version() -> i64 {
         migrate::supported_version()
     }
-
-    pub(crate) fn committer(&self) -> &GroupCommit<Writer> {
-        &self.inner.committer
-    }
 }
 
 /// Double-quotes an identifier for SQL.
@@ -190,44 +182,14 @@ fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-impl EventStore for PostgresEventStore {
-    /// Appends with the appends waiting at the same moment: without inline views in
-    /// one statement, otherwise in one transaction (see the crate docs).
-    async fn append(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendResult, StoreError> {
-        self.inner
-            .committer
-            .append(stream_id, expected, events)
-            .await
-    }
+/// Appends, reads, inline views and documents come from the kit: appends waiting at
+/// the same moment go together, without inline views in one statement, otherwise
+/// in one transaction (see the crate docs).
+impl KitStore for PostgresEventStore {
+    type Backend = PgWriter;
 
-    async fn read_stream(
-        &self,
-        stream_id: &str,
-        from_version: u64,
-        max_count: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(self.pool(), stream_id, from_version, max_count).await
-    }
-
-    async fn read_all(&self, query: ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_all(self.pool(), &query).await
-    }
-
-    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        read::stream_version(self.pool(), stream_id).await
-    }
-
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        read::head_position(self.pool()).await
-    }
-
-    async fn locate_events(&self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
-        read::locate(self.pool(), event_ids).await
+    fn committer(&self) -> &GroupCommit<PgWriter> {
+        &self.inner.committer
     }
 }
 

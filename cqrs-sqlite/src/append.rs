@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_core::inline::StoredDocument;
-use cqrs_core::store::kit::{Clash, Savepoint, Transactional, WriteTx, publish_head};
-use cqrs_core::{NewEvent, RecordedEvent, StoreError, StoredId};
+use cqrs_core::store::kit::{Clash, ReadTx, Savepoint, Transactional, WriteTx, publish_head};
+use cqrs_core::{NewEvent, ReadAll, RecordedEvent, StoreError, StoredId};
 use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use tokio::sync::watch;
@@ -16,9 +16,10 @@ use crate::{read, side_tables};
 /// Rows per `INSERT` statement: 8 parameters each, below SQLite's parameter limit.
 const ROWS_PER_INSERT: usize = 500;
 
-/// What the group committer needs: the pool to write through and the head to move.
+/// The store's side of the kit's group committer (`cqrs_core::store::kit`): the
+/// pool to read and write through and the head to move. Applications never name it.
 #[derive(Clone)]
-pub(crate) struct Writer {
+pub struct SqliteWriter {
     pub(crate) pool: SqlitePool,
     pub(crate) head: std::sync::Arc<watch::Sender<u64>>,
 }
@@ -30,37 +31,45 @@ pub(crate) struct Writer {
 /// bookkeeping would keep the connection "inside a transaction" forever. A
 /// transaction that did not end cleanly closes its connection instead of returning
 /// it to the pool, and SQLite rolls back whatever it held.
-pub(crate) struct SqliteTx {
-    conn: PoolConnection<Sqlite>,
+pub struct SqliteTx {
+    conn: SqliteConn,
     open: bool,
 }
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
         if self.open {
-            self.conn.close_on_drop();
+            self.conn.0.close_on_drop();
         }
     }
 }
 
-impl Transactional for Writer {
+/// A pooled connection the kit reads through.
+pub struct SqliteConn(PoolConnection<Sqlite>);
+
+impl Transactional for SqliteWriter {
     type Tx = SqliteTx;
 
-    async fn begin(&self) -> Result<SqliteTx, StoreError> {
-        let mut conn = self
+    async fn reader(&self) -> Result<SqliteConn, StoreError> {
+        let conn = self
             .pool
             .acquire()
             .await
-            .map_err(|e| backend("take a connection to append", e))?;
+            .map_err(|e| backend("take a connection to read", e))?;
+        Ok(SqliteConn(conn))
+    }
+
+    async fn begin(&self) -> Result<SqliteTx, StoreError> {
+        let mut conn = self.reader().await?;
         sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *conn)
+            .execute(&mut *conn.0)
             .await
             .map_err(|e| backend("take the write lock to append", e))?;
         Ok(SqliteTx { conn, open: true })
     }
 
     async fn commit(&self, mut tx: SqliteTx) -> Result<(), StoreError> {
-        match sqlx::query("COMMIT").execute(&mut *tx.conn).await {
+        match sqlx::query("COMMIT").execute(&mut *tx.conn.0).await {
             Ok(_) => {
                 tx.open = false;
                 Ok(())
@@ -68,7 +77,7 @@ impl Transactional for Writer {
             Err(error) => {
                 // SQLite may have rolled back already; if not, this does. Either way
                 // the connection is closed when `tx` drops.
-                let _ = sqlx::query("ROLLBACK").execute(&mut *tx.conn).await;
+                let _ = sqlx::query("ROLLBACK").execute(&mut *tx.conn.0).await;
                 Err(backend("commit the appends", error))
             }
         }
@@ -79,13 +88,46 @@ impl Transactional for Writer {
     }
 }
 
-impl WriteTx for SqliteTx {
+impl ReadTx for SqliteConn {
     async fn stream_version(&mut self, stream_id: &str) -> Result<u64, StoreError> {
-        read::stream_version(&mut *self.conn, stream_id).await
+        read::stream_version(&mut *self.0, stream_id).await
     }
 
     async fn locate(&mut self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
-        read::locate(&mut self.conn, event_ids).await
+        read::locate(&mut self.0, event_ids).await
+    }
+
+    async fn read_stream(
+        &mut self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&mut *self.0, stream_id, from_version, max_count).await
+    }
+
+    async fn read_all(&mut self, query: &ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_all(&mut self.0, query).await
+    }
+
+    async fn head_position(&mut self) -> Result<u64, StoreError> {
+        read::head_position(&mut *self.0).await
+    }
+
+    async fn load_document(
+        &mut self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        side_tables::load_document(&mut *self.0, view, key).await
+    }
+}
+
+impl WriteTx for SqliteTx {
+    type Reads = SqliteConn;
+
+    fn reads(&mut self) -> &mut SqliteConn {
+        &mut self.conn
     }
 
     async fn insert(
@@ -97,7 +139,7 @@ impl WriteTx for SqliteTx {
     ) -> Result<Result<Vec<u64>, Clash>, StoreError> {
         let operation = || format!("append to stream `{stream_id}`");
         let positions =
-            match insert_events(&mut self.conn, stream_id, version, events, recorded_at).await {
+            match insert_events(&mut self.conn.0, stream_id, version, events, recorded_at).await {
                 Ok(positions) => positions,
                 Err(error) if is_duplicate_event_id(&error) => return Ok(Err(Clash::EventId)),
                 Err(error) => return Err(backend(operation(), error)),
@@ -109,27 +151,10 @@ impl WriteTx for SqliteTx {
         )
         .bind(stream_id)
         .bind(read::sql_int(last, "stream version")?)
-        .execute(&mut *self.conn)
+        .execute(&mut *self.conn.0)
         .await
         .map_err(|e| backend(operation(), e))?;
         Ok(Ok(positions))
-    }
-
-    async fn read_stream(
-        &mut self,
-        stream_id: &str,
-        from_version: u64,
-        max_count: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&mut *self.conn, stream_id, from_version, max_count).await
-    }
-
-    async fn load_document(
-        &mut self,
-        view: &str,
-        key: &str,
-    ) -> Result<Option<StoredDocument>, StoreError> {
-        side_tables::load_document(&mut *self.conn, view, key).await
     }
 
     async fn save_document(
@@ -138,12 +163,16 @@ impl WriteTx for SqliteTx {
         key: &str,
         document: &StoredDocument,
     ) -> Result<(), StoreError> {
-        side_tables::save_document(&mut *self.conn, view, key, document).await
+        side_tables::save_document(&mut *self.conn.0, view, key, document).await
+    }
+
+    async fn delete_documents(&mut self, view: &str) -> Result<(), StoreError> {
+        side_tables::delete_documents(&mut *self.conn.0, view).await
     }
 
     async fn savepoint(&mut self, step: Savepoint) -> Result<(), StoreError> {
         sqlx::query(step.sql())
-            .execute(&mut *self.conn)
+            .execute(&mut *self.conn.0)
             .await
             .map_err(|e| backend(step.sql(), e))?;
         Ok(())

@@ -32,5 +32,6 @@ mod row;
 mod side_tables;
 mod store;
 
+pub use append::{SqliteConn, SqliteTx, SqliteWriter};
 pub use lease::FileLease;
 pub use store::SqliteEventStore;

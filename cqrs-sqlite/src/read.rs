@@ -57,7 +57,7 @@ pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Sqlite>>(
 /// is read in position order from the `(event_name, position)` index, so a sparse
 /// name costs what it returns.
 pub(crate) async fn read_all(
-    pool: &sqlx::SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     query: &ReadAll,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let from = sql_int(query.from_position, "position")?;
@@ -69,7 +69,7 @@ pub(crate) async fn read_all(
         let rows = sqlx::query(&sql)
             .bind(from)
             .bind(limit(query.max_count))
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(|e| backend(format!("read all from position {from}"), e))?;
         return rows.iter().map(row::decode).collect();
@@ -85,7 +85,7 @@ pub(crate) async fn read_all(
             .bind(name)
             .bind(from)
             .bind(limit(query.max_count))
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(|e| backend(format!("read `{name}` events from position {from}"), e))?;
         for row in &rows {

@@ -1,10 +1,8 @@
 //! Snapshots, catch-up views and inline documents: the tables beside the log.
 
 use chrono::Utc;
-use cqrs_core::inline::{InlineView, StoredDocument};
-use cqrs_core::{
-    DocumentStore, InlineViews, Snapshot, SnapshotStore, StoreError, StoredView, ViewStore,
-};
+use cqrs_core::inline::StoredDocument;
+use cqrs_core::{Snapshot, SnapshotStore, StoreError, StoredView, ViewStore};
 use sqlx::{Executor, Sqlite};
 
 use crate::error::backend;
@@ -161,40 +159,14 @@ pub(crate) async fn save_document<'e, E: Executor<'e, Database = Sqlite>>(
     Ok(())
 }
 
-impl InlineViews for SqliteEventStore {
-    fn register_inline(&self, view: impl InlineView) -> bool {
-        self.committer().inline().register(view)
-    }
-}
-
-impl DocumentStore for SqliteEventStore {
-    async fn load_document(
-        &self,
-        view: &str,
-        key: &str,
-    ) -> Result<Option<StoredDocument>, StoreError> {
-        load_document(self.pool(), view, key).await
-    }
-
-    async fn replace_documents(
-        &self,
-        view: &str,
-        documents: Vec<(String, StoredDocument)>,
-    ) -> Result<(), StoreError> {
-        let operation = || format!("replace the documents of view `{view}`");
-        let mut tx = self
-            .pool()
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(|e| backend(operation(), e))?;
-        sqlx::query("DELETE FROM cqrs_documents WHERE view = ?1")
-            .bind(view)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| backend(operation(), e))?;
-        for (key, document) in &documents {
-            save_document(&mut *tx, view, key, document).await?;
-        }
-        tx.commit().await.map_err(|e| backend(operation(), e))
-    }
+pub(crate) async fn delete_documents<'e, E: Executor<'e, Database = Sqlite>>(
+    executor: E,
+    view: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM cqrs_documents WHERE view = ?1")
+        .bind(view)
+        .execute(executor)
+        .await
+        .map_err(|e| backend(format!("delete the documents of view `{view}`"), e))?;
+    Ok(())
 }

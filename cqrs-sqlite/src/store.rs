@@ -5,17 +5,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cqrs_core::store::kit::{GroupCommit, wait_past_head};
-use cqrs_core::{
-    AppendResult, EventStore, ExpectedVersion, LogFollower, NewEvent, ReadAll, RecordedEvent,
-    StoreError, StoredId,
-};
+use cqrs_core::store::kit::{GroupCommit, KitStore, wait_past_head};
+use cqrs_core::{LogFollower, StoreError};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::watch;
-use uuid::Uuid;
 
-use crate::append::Writer;
+use crate::append::SqliteWriter;
 use crate::error::backend;
 use crate::{migrate, read};
 
@@ -39,7 +35,7 @@ pub struct SqliteEventStore {
 }
 
 struct Inner {
-    committer: GroupCommit<Writer>,
+    committer: GroupCommit<SqliteWriter>,
     location: String,
 }
 
@@ -99,7 +95,7 @@ impl SqliteEventStore {
     async fn with_pool(pool: SqlitePool, location: String) -> Result<Self, StoreError> {
         migrate::migrate(&pool).await?;
         let head = read::head_position(&pool).await?;
-        let writer = Writer {
+        let writer = SqliteWriter {
             pool,
             head: Arc::new(watch::channel(head).0),
         };
@@ -130,56 +126,17 @@ impl SqliteEventStore {
     pub fn schema_version() -> i64 {
         migrate::supported_version()
     }
-
-    pub(crate) fn committer(&self) -> &GroupCommit<Writer> {
-        &self.inner.committer
-    }
 }
 
-impl EventStore for SqliteEventStore {
-    /// Appends that arrive while another group is committing wait and then commit
-    /// together, in one transaction and one disk flush (group commit); each keeps
-    /// its own version check and fails alone.
-    async fn append(
-        &self,
-        stream_id: &str,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendResult, StoreError> {
-        self.inner
-            .committer
-            .append(stream_id, expected, events)
-            .await
-    }
+/// Appends, reads, inline views and documents come from the kit: appends that
+/// arrive while another group is committing wait and then commit together, in one
+/// transaction and one disk flush (group commit); each keeps its own version check
+/// and fails alone.
+impl KitStore for SqliteEventStore {
+    type Backend = SqliteWriter;
 
-    async fn read_stream(
-        &self,
-        stream_id: &str,
-        from_version: u64,
-        max_count: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(self.pool(), stream_id, from_version, max_count).await
-    }
-
-    async fn read_all(&self, query: ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_all(self.pool(), &query).await
-    }
-
-    async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {
-        read::stream_version(self.pool(), stream_id).await
-    }
-
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        read::head_position(self.pool()).await
-    }
-
-    async fn locate_events(&self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
-        let mut conn = self
-            .pool()
-            .acquire()
-            .await
-            .map_err(|e| backend("look up event ids", e))?;
-        read::locate(&mut conn, event_ids).await
+    fn committer(&self) -> &GroupCommit<SqliteWriter> {
+        &self.inner.committer
     }
 }
 

@@ -2,7 +2,6 @@
 //! check the stream's version, recognise a repeated append by its event ids, insert,
 //! and bring the inline views along.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -11,9 +10,10 @@ use uuid::Uuid;
 use super::checks::{check_append, version_after};
 use super::idempotency::earlier_append;
 use super::inline::{recorded, update_documents};
-use crate::envelope::{NewEvent, RecordedEvent};
-use crate::inline::{InlineView, StoredDocument};
-use crate::store::{AppendResult, StoreError, StoredId};
+use super::tx::{Clash, ReadTx, Savepoint, WriteTx};
+use crate::envelope::NewEvent;
+use crate::inline::InlineView;
+use crate::store::{AppendResult, StoreError};
 use crate::version::ExpectedVersion;
 
 /// How often an append whose stream another writer moved between reading its version
@@ -29,99 +29,6 @@ pub struct AppendRequest {
     pub expected: ExpectedVersion,
     /// The events, in order.
     pub events: Vec<NewEvent>,
-}
-
-/// Why an insert did not happen; nothing of it was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clash {
-    /// One of the event ids is already stored.
-    EventId,
-    /// Another writer moved the stream after its version was read.
-    StreamMoved,
-}
-
-/// One open write transaction of a store: the statements the shared append needs,
-/// in the store's dialect. Everything runs inside the transaction and sees its own
-/// writes.
-pub trait WriteTx: Send {
-    /// The stream's version: `0` when it does not exist.
-    fn stream_version(
-        &mut self,
-        stream_id: &str,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-
-    /// Where each of these event ids is stored, in the order asked.
-    fn locate(
-        &mut self,
-        event_ids: &[Uuid],
-    ) -> impl Future<Output = Result<Vec<Option<StoredId>>, StoreError>> + Send;
-
-    /// Inserts `events` at stream versions `version + 1 ..` and moves the stream to
-    /// the last of them, provided it is still at `version`; returns the global
-    /// positions handed out, in order. A clash leaves the transaction usable after
-    /// [`Savepoint::RollBack`].
-    fn insert(
-        &mut self,
-        stream_id: &str,
-        version: u64,
-        events: &[NewEvent],
-        recorded_at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Result<Vec<u64>, Clash>, StoreError>> + Send;
-
-    /// Up to `max_count` events of a stream from `from_version` on.
-    fn read_stream(
-        &mut self,
-        stream_id: &str,
-        from_version: u64,
-        max_count: usize,
-    ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
-
-    /// An inline view's document of a stream.
-    fn load_document(
-        &mut self,
-        view: &str,
-        key: &str,
-    ) -> impl Future<Output = Result<Option<StoredDocument>, StoreError>> + Send;
-
-    /// Writes an inline view's document of a stream.
-    fn save_document(
-        &mut self,
-        view: &str,
-        key: &str,
-        document: &StoredDocument,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-
-    /// Marks, undoes to or forgets the point one append can be undone to; a SQL
-    /// store runs [`Savepoint::sql`].
-    fn savepoint(&mut self, step: Savepoint)
-    -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// The steps of the savepoint around each append.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Savepoint {
-    /// Marks the point the append can be undone to.
-    Mark,
-    /// Undoes everything since the mark (the mark stays).
-    RollBack,
-    /// Forgets the mark, keeping what was done since.
-    Release,
-}
-
-impl Savepoint {
-    /// The statement, in the SQL that SQLite and PostgreSQL both speak.
-    ///
-    /// ```
-    /// use cqrs_core::store::kit::Savepoint;
-    /// assert_eq!(Savepoint::RollBack.sql(), "ROLLBACK TO SAVEPOINT cqrs_append");
-    /// ```
-    pub fn sql(self) -> &'static str {
-        match self {
-            Savepoint::Mark => "SAVEPOINT cqrs_append",
-            Savepoint::RollBack => "ROLLBACK TO SAVEPOINT cqrs_append",
-            Savepoint::Release => "RELEASE SAVEPOINT cqrs_append",
-        }
-    }
 }
 
 /// The time an append is recorded at, in microseconds: what every store can keep
@@ -171,7 +78,7 @@ pub async fn append_in<T: WriteTx>(
             Step::Clash(Clash::EventId) => return unplaced(tx, request, None).await,
             Step::Clash(Clash::StreamMoved) if attempts < MOVED_ATTEMPTS => continue,
             Step::Clash(Clash::StreamMoved) => {
-                let actual = tx.stream_version(&request.stream_id).await?;
+                let actual = tx.reads().stream_version(&request.stream_id).await?;
                 return unplaced(tx, request, Some(actual)).await;
             }
         }
@@ -185,7 +92,7 @@ async fn attempt<T: WriteTx>(
     recorded_at: DateTime<Utc>,
 ) -> Result<Step, StoreError> {
     let stream_id = request.stream_id.as_str();
-    let actual = tx.stream_version(stream_id).await?;
+    let actual = tx.reads().stream_version(stream_id).await?;
     if !request.expected.is_satisfied_by(actual) {
         return Ok(Step::Unplaced { actual });
     }
@@ -217,7 +124,7 @@ async fn unplaced<T: WriteTx>(
     actual: Option<u64>,
 ) -> Result<AppendResult, StoreError> {
     let ids: Vec<Uuid> = request.events.iter().map(|e| e.event_id).collect();
-    let stored = tx.locate(&ids).await?;
+    let stored = tx.reads().locate(&ids).await?;
     if let Some(earlier) = earlier_append(&request.stream_id, &request.events, &stored)? {
         return Ok(earlier);
     }

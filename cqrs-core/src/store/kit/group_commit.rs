@@ -13,9 +13,10 @@ use std::sync::{Arc, PoisonError};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::append::{AppendRequest, WriteTx, append_in, commit_time};
+use super::append::{AppendRequest, append_in, commit_time};
 use super::checks::check_append;
 use super::inline::InlineRegistry;
+use super::tx::WriteTx;
 use crate::envelope::NewEvent;
 use crate::inline::InlineView;
 use crate::store::{AppendResult, StoreError};
@@ -28,6 +29,11 @@ const MAX_GROUP: usize = 128;
 pub trait Transactional: Clone + Send + Sync + 'static {
     /// One open write transaction.
     type Tx: WriteTx + 'static;
+
+    /// A connection to read through, outside any write transaction.
+    fn reader(
+        &self,
+    ) -> impl Future<Output = Result<<Self::Tx as WriteTx>::Reads, StoreError>> + Send;
 
     /// Opens a write transaction (for SQLite: takes the write lock).
     fn begin(&self) -> impl Future<Output = Result<Self::Tx, StoreError>> + Send;

@@ -5,7 +5,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use super::append::WriteTx;
+use super::tx::{ReadTx, WriteTx};
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::inline::{InlineView, StoredDocument};
 use crate::projection::HandlerError;
@@ -114,7 +114,7 @@ pub(crate) async fn update_documents<T: WriteTx>(
         return Ok(());
     };
     for view in views {
-        let stored = tx.load_document(view.name(), stream_id).await?;
+        let stored = tx.reads().load_document(view.name(), stream_id).await?;
         let (mut state, mut version) = match stored {
             Some(document) => (Some(document.state), document.version),
             None => (None, 0),
@@ -127,6 +127,7 @@ pub(crate) async fn update_documents<T: WriteTx>(
         }
         while version < previous_version {
             let missed = tx
+                .reads()
                 .read_stream(stream_id, version + 1, CATCH_UP_PAGE)
                 .await?;
             let missed: Vec<RecordedEvent> = missed

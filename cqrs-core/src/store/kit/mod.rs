@@ -22,8 +22,10 @@ mod idempotency;
 mod inline;
 mod migrate;
 mod row;
+mod store;
+mod tx;
 
-pub use append::{AppendRequest, Clash, Savepoint, WriteTx, append_in, commit_time};
+pub use append::{AppendRequest, append_in, commit_time};
 pub use checks::check_append;
 pub use follow::{publish_head, wait_past_head};
 pub use group_commit::{GroupCommit, Transactional};
@@ -31,3 +33,5 @@ pub use idempotency::earlier_append;
 pub use inline::InlineRegistry;
 pub use migrate::{Migration, migration_failed, pending_migrations};
 pub use row::{EventRow, corrupt_column};
+pub use store::KitStore;
+pub use tx::{Clash, ReadTx, Savepoint, WriteTx};

@@ -165,6 +165,17 @@ impl State {
             .collect()
     }
 
+    fn read_all(&self, query: &ReadAll) -> Vec<RecordedEvent> {
+        let skip = usize::try_from(query.from_position.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.log
+            .iter()
+            .skip(skip)
+            .filter(|e| query.admits(&e.header.event_name))
+            .take(query.max_count)
+            .cloned()
+            .collect()
+    }
+
     fn document(&self, view: &str, key: &str) -> Option<StoredDocument> {
         self.documents.get(view).and_then(|d| d.get(key)).cloned()
     }
@@ -219,16 +230,7 @@ impl EventStore for InMemoryEventStore {
     }
 
     async fn read_all(&self, query: ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
-        let state = self.read();
-        let skip = usize::try_from(query.from_position.saturating_sub(1)).unwrap_or(usize::MAX);
-        Ok(state
-            .log
-            .iter()
-            .skip(skip)
-            .filter(|e| query.admits(&e.header.event_name))
-            .take(query.max_count)
-            .cloned()
-            .collect())
+        Ok(self.read().read_all(&query))
     }
 
     async fn stream_version(&self, stream_id: &str) -> Result<u64, StoreError> {

@@ -7,14 +7,20 @@ use uuid::Uuid;
 use super::State;
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
-use crate::store::kit::{Clash, Savepoint, WriteTx};
-use crate::store::{StoreError, StoredId};
+use crate::store::kit::{Clash, ReadTx, Savepoint, WriteTx};
+use crate::store::{ReadAll, StoreError, StoredId};
+
+/// A staged change to inline documents.
+enum DocumentWrite {
+    Save(String, String, StoredDocument),
+    DeleteView(String),
+}
 
 /// Staged writes over the locked state.
 pub(super) struct MemoryTx<'a> {
     pub(super) state: &'a mut State,
     events: Vec<RecordedEvent>,
-    documents: Vec<(String, String, StoredDocument)>,
+    documents: Vec<DocumentWrite>,
     /// Staged lengths at the savepoint.
     savepoint: (usize, usize),
 }
@@ -42,12 +48,19 @@ impl<'a> MemoryTx<'a> {
                 .push(position);
             state.log.push(event);
         }
-        for (view, key, document) in self.documents {
-            state
-                .documents
-                .entry(view)
-                .or_default()
-                .insert(key, document);
+        for write in self.documents {
+            match write {
+                DocumentWrite::Save(view, key, document) => {
+                    state
+                        .documents
+                        .entry(view)
+                        .or_default()
+                        .insert(key, document);
+                }
+                DocumentWrite::DeleteView(view) => {
+                    state.documents.remove(&view);
+                }
+            }
         }
         state.log.len() as u64
     }
@@ -66,7 +79,7 @@ fn stored_id(header: &EventHeader) -> StoredId {
     }
 }
 
-impl WriteTx for MemoryTx<'_> {
+impl ReadTx for MemoryTx<'_> {
     async fn stream_version(&mut self, stream_id: &str) -> Result<u64, StoreError> {
         let staged = self
             .events
@@ -87,6 +100,48 @@ impl WriteTx for MemoryTx<'_> {
                 None => self.state.locate(id),
             })
             .collect())
+    }
+
+    async fn read_stream(
+        &mut self,
+        stream_id: &str,
+        from_version: u64,
+        max_count: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self.state.read_stream(stream_id, from_version, max_count))
+    }
+
+    async fn load_document(
+        &mut self,
+        view: &str,
+        key: &str,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        for write in self.documents.iter().rev() {
+            match write {
+                DocumentWrite::Save(v, k, document) if v == view && k == key => {
+                    return Ok(Some(document.clone()));
+                }
+                DocumentWrite::DeleteView(v) if v == view => return Ok(None),
+                _ => {}
+            }
+        }
+        Ok(self.state.document(view, key))
+    }
+
+    async fn read_all(&mut self, query: &ReadAll) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self.state.read_all(query))
+    }
+
+    async fn head_position(&mut self) -> Result<u64, StoreError> {
+        Ok(self.state.log.len() as u64)
+    }
+}
+
+impl WriteTx for MemoryTx<'_> {
+    type Reads = Self;
+
+    fn reads(&mut self) -> &mut Self {
+        self
     }
 
     async fn insert(
@@ -123,39 +178,23 @@ impl WriteTx for MemoryTx<'_> {
         Ok(Ok(positions))
     }
 
-    async fn read_stream(
-        &mut self,
-        stream_id: &str,
-        from_version: u64,
-        max_count: usize,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
-        Ok(self.state.read_stream(stream_id, from_version, max_count))
-    }
-
-    async fn load_document(
-        &mut self,
-        view: &str,
-        key: &str,
-    ) -> Result<Option<StoredDocument>, StoreError> {
-        let staged = self
-            .documents
-            .iter()
-            .rev()
-            .find(|(v, k, _)| v == view && k == key);
-        Ok(match staged {
-            Some((_, _, document)) => Some(document.clone()),
-            None => self.state.document(view, key),
-        })
-    }
-
     async fn save_document(
         &mut self,
         view: &str,
         key: &str,
         document: &StoredDocument,
     ) -> Result<(), StoreError> {
+        self.documents.push(DocumentWrite::Save(
+            view.to_owned(),
+            key.to_owned(),
+            document.clone(),
+        ));
+        Ok(())
+    }
+
+    async fn delete_documents(&mut self, view: &str) -> Result<(), StoreError> {
         self.documents
-            .push((view.to_owned(), key.to_owned(), document.clone()));
+            .push(DocumentWrite::DeleteView(view.to_owned()));
         Ok(())
     }
 
