@@ -37,9 +37,3 @@ cqrs_core::event_store_conformance! {
     another_handle: another_handle,
     fail_writes: fail_writes,
 }
-
-#[allow(dead_code)]
-fn connect_is_send() {
-    fn is_send<T: Send>(_: T) {}
-    is_send(PostgresOptions::new("x").connect());
-}

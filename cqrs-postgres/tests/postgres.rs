@@ -415,3 +415,18 @@ async fn a_schema_name_too_long_for_postgres_is_refused() {
         other => panic!("expected the schema name to be refused, got {other:?}"),
     }
 }
+
+/// Connecting (and migrating) can run in a spawned task: its future is `Send`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_can_connect_inside_a_spawned_task() {
+    let Some(url) = cqrs_postgres::testing::database_url("connect_inside_a_task") else {
+        return;
+    };
+    let schema = cqrs_postgres::testing::unique_schema("cqrs_spawned");
+    let store = tokio::spawn(PostgresOptions::new(url).schema(schema).connect())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.head_position().await.unwrap(), 0);
+    support::drop_schema(store).await;
+}

@@ -237,3 +237,15 @@ async fn an_abandoned_waiting_append_is_never_written() {
     assert_eq!(store.stream_version("last").await.unwrap(), 1);
     assert_eq!(store.stream_version("abandoned").await.unwrap(), 0);
 }
+
+/// Opening (and migrating) can run in a spawned task: its future is `Send`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_can_open_inside_a_spawned_task() {
+    let db = TempDb::new("spawned_open");
+    let path = db.0.clone();
+    let store = tokio::spawn(async move { SqliteEventStore::open(path).await })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.head_position().await.unwrap(), 0);
+}
