@@ -48,9 +48,11 @@ fn fill(path: &Path, bytes: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "mounts a tmpfs: needs root; CI runs it with --ignored"]
 async fn appends_work_again_after_the_disk_was_full() {
-    let disk = SmallDisk::mount("4m");
-    // Room to give back later.
-    fill(&disk.path("ballast"), 1 << 20);
+    let disk = SmallDisk::mount("8m");
+    // 2 MiB left for the database; 2 MiB to give back later (more than the database
+    // holds, so the checkpoint that follows fits too).
+    fill(&disk.path("kept"), 4 << 20);
+    fill(&disk.path("ballast"), 2 << 20);
     let store = SqliteEventStore::open(disk.path("cart.db")).await.unwrap();
     store
         .append("s", ExpectedVersion::NoStream, numbered_events("N", 0, 1))
@@ -88,7 +90,20 @@ async fn appends_work_again_after_the_disk_was_full() {
                 numbered_events("N", 0, 1),
             )
             .await
-            .unwrap_or_else(|e| panic!("append {i} after space came back: {e:?}"));
+            .unwrap_or_else(|e| {
+                let files: Vec<_> = std::fs::read_dir(&disk.0)
+                    .unwrap()
+                    .map(|f| {
+                        let f = f.unwrap();
+                        (f.file_name(), f.metadata().unwrap().len())
+                    })
+                    .collect();
+                let df = Command::new("df").arg(&disk.0).output().unwrap();
+                panic!(
+                    "append {i} after space came back: {e:?} {files:?} {}",
+                    String::from_utf8_lossy(&df.stdout)
+                )
+            });
     }
     let together = futures_util::future::join_all((0..8).map(|i| {
         let store = store.clone();

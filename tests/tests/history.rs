@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use cqrs_core::runner::{MemoryTarget, ProjectionError, ProjectionRunner, read_view};
 use cqrs_core::{
-    Aggregate, AsOf, Command, CommandError, DomainEvent, EventHeader, EventStore, ExecuteOptions,
+    Aggregate, AsOf, Command, DomainEvent, EventHeader, EventStore, ExecuteOptions,
     ExpectedVersion, LogFollower, Metadata, NewEvent, Projection, ReadAll, Repository, RetryPolicy,
     SnapshotStore, Uuid,
 };
@@ -485,38 +485,6 @@ async fn a_cached_aggregate_sees_other_writers<S: Store>(store: S) {
     );
 }
 
-/// Without retry, the loser of a race gets the typed conflict.
-async fn without_retry_a_conflict_surfaces<S: Store>(store: S) {
-    let baskets = Arc::new(Repository::<Basket, _>::new(store));
-    let tasks: Vec<_> = (0..8)
-        .map(|i| {
-            let baskets = baskets.clone();
-            tokio::spawn(async move {
-                baskets
-                    .execute("busy", add(&format!("sku-{i}"), 1, 1))
-                    .await
-            })
-        })
-        .collect();
-    let mut conflicts = 0;
-    for task in tasks {
-        match task.await.unwrap() {
-            Ok(_) => {}
-            Err(CommandError::Conflict { stream_id, .. }) => {
-                assert_eq!(stream_id, "basket-busy");
-                conflicts += 1;
-            }
-            Err(other) => panic!("{other}"),
-        }
-    }
-    let version = baskets.load("busy").await.unwrap().version;
-    assert_eq!(
-        conflicts + version,
-        8,
-        "every command either landed or conflicted"
-    );
-}
-
 /// A process manager gives every basket that checks out a loyalty stamp: the
 /// stamp's events carry the request's correlation id and user, name the checkout as
 /// their cause, and handling the log twice stamps once.
@@ -640,7 +608,6 @@ on_every_store!(
     retry_lets_32_writers_land,
     retry_with_a_cache_lets_32_writers_land,
     a_cached_aggregate_sees_other_writers,
-    without_retry_a_conflict_surfaces,
     reactions_carry_metadata_and_run_once,
     time_travel,
     events_from_a_newer_writer,

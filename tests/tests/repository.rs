@@ -147,21 +147,22 @@ async fn an_expected_version_that_does_not_match_is_a_conflict_with_both_version
         .unwrap();
 }
 
-/// Two commands load the same version and decide at the same time: with
-/// the loser gets a conflict; with a retry policy it reloads and succeeds.
+/// Two processes (two repositories) load the same version and decide at the same
+/// time: the loser gets a conflict; with a retry policy it reloads and succeeds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_commands_conflict_once_and_retry_when_asked() {
     for retrying in [false, true] {
         let store = InMemoryEventStore::new();
-        let shop = Shop {
-            barrier: Some(Arc::new(tokio::sync::Barrier::new(2))),
-            ..Shop::default()
-        };
-        let carts = Arc::new(Repository::<Cart, _>::with_services(store.clone(), shop));
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
         let tasks: Vec<_> = ["apple", "pear"]
             .into_iter()
             .map(|sku| {
-                let carts = carts.clone();
+                let shop = Shop {
+                    barrier: Some(barrier.clone()),
+                    ..Shop::default()
+                };
+                let carts = Repository::<Cart, _>::with_services(store.clone(), shop)
+                    .retry_conflicts(RetryPolicy::NEVER);
                 tokio::spawn(async move {
                     let command = CartCommand::AddAfterBarrier { sku: sku.into() };
                     carts

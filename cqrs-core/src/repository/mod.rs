@@ -4,6 +4,7 @@ mod cache;
 mod error;
 mod options;
 mod snapshots;
+mod turns;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -21,6 +22,7 @@ use crate::store::{EventStore, SnapshotStore, StoreError};
 use crate::version::ExpectedVersion;
 use cache::AggregateCache;
 use snapshots::SnapshotPolicy;
+use turns::StreamTurns;
 
 /// Events read per round trip when an aggregate is replayed.
 const REPLAY_PAGE: usize = 1_000;
@@ -73,6 +75,8 @@ pub struct Repository<A: Aggregate, S> {
     /// Copies events to apply them to a kept state (snapshots or cache) after they
     /// are handed to the caller.
     clone_event: Option<CloneEvent<A>>,
+    /// Commands on one stream run one at a time.
+    turns: StreamTurns,
 }
 
 /// Copies an event (`Clone::clone`, kept as a pointer so `Repository` needs no bound).
@@ -108,10 +112,11 @@ where
         Repository {
             store,
             services,
-            retry: RetryPolicy::NEVER,
+            retry: RetryPolicy::default(),
             snapshots: None,
             cache: None,
             clone_event: None,
+            turns: StreamTurns::default(),
         }
     }
 
@@ -160,10 +165,13 @@ where
         self
     }
 
-    /// Re-decides a command whose append lost a race with another writer, up to the
-    /// policy's attempts, with jittered pauses; the last conflict is returned as
-    /// [`CommandError::Conflict`]. Off by default ([`RetryPolicy::NEVER`]). Commands
-    /// with an expected version are never retried: the caller's version is stale.
+    /// Re-decides a command whose append lost a race with another writer (another
+    /// process: commands through one repository take turns per aggregate and never
+    /// race each other), within the policy's attempts and time, with jittered pauses;
+    /// the last conflict is returned as [`CommandError::Conflict`]. By default for up
+    /// to 10 s ([`RetryPolicy::default`]); [`RetryPolicy::NEVER`] turns it off.
+    /// Commands with an expected version are never retried: the caller's version is
+    /// stale.
     ///
     /// ```
     /// # use cqrs_core::doc_example::*;
@@ -372,11 +380,15 @@ where
         C: Command<Aggregate = A> + Clone,
     {
         let stream_id = A::stream_id(id);
+        // Commands on one aggregate take turns: each decides on the state the one
+        // before it left, so they never conflict with each other.
+        let _turn = self.turns.take(&stream_id).await;
         let idempotent = options.command_id.is_some();
         let command_id = options.command_id.unwrap_or_else(Uuid::new_v4);
         if idempotent && let Some(earlier) = self.earlier_outcome(&stream_id, command_id).await? {
             return Ok(earlier);
         }
+        let started = std::time::Instant::now();
         let mut attempt = 1;
         loop {
             let result = self
@@ -389,7 +401,9 @@ where
                     {
                         return Ok(earlier);
                     }
-                    if options.expected_version.is_some() || attempt >= self.retry.max_attempts {
+                    if options.expected_version.is_some()
+                        || !self.retry.allows(attempt + 1, started.elapsed())
+                    {
                         return Err(error);
                     }
                     pause(self.retry.pause(attempt)).await;

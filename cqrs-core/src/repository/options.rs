@@ -113,12 +113,13 @@ pub enum AsOf {
     Time(DateTime<Utc>),
 }
 
-/// Re-deciding a command whose append lost a race (see
+/// Re-deciding a command whose append lost a race with another process (see
 /// [`Repository::retry_conflicts`](crate::Repository::retry_conflicts)).
 ///
 /// Each retry reloads the aggregate and decides again, after a pause drawn at random
 /// between zero and a cap that doubles from `min_backoff` up to `max_backoff` ("full
-/// jitter"), so racing writers spread out instead of colliding again.
+/// jitter"), so racing writers spread out instead of colliding again. It stops at
+/// `max_attempts` executions or once `max_elapsed` has passed, whichever is first.
 ///
 /// ```
 /// use std::time::Duration;
@@ -126,11 +127,16 @@ pub enum AsOf {
 ///
 /// let policy = RetryPolicy::attempts(8).backoff(Duration::from_millis(1), Duration::from_millis(50));
 /// assert_eq!(policy.max_attempts, 8);
+/// let patient = RetryPolicy::for_up_to(Duration::from_secs(30));
+/// assert_eq!(patient.max_elapsed, Some(Duration::from_secs(30)));
+/// assert_eq!(RetryPolicy::default(), RetryPolicy::for_up_to(Duration::from_secs(10)));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Executions in all, the first included; `1` never retries.
     pub max_attempts: u32,
+    /// No retry starts once this much time has passed since the first execution.
+    pub max_elapsed: Option<Duration>,
     /// The cap of the first pause.
     pub min_backoff: Duration,
     /// The largest cap.
@@ -141,6 +147,7 @@ impl RetryPolicy {
     /// No retries: a conflict is returned at once.
     pub const NEVER: RetryPolicy = RetryPolicy {
         max_attempts: 1,
+        max_elapsed: None,
         min_backoff: Duration::ZERO,
         max_backoff: Duration::ZERO,
     };
@@ -149,9 +156,24 @@ impl RetryPolicy {
     pub fn attempts(max_attempts: u32) -> Self {
         RetryPolicy {
             max_attempts: max_attempts.max(1),
+            max_elapsed: None,
             min_backoff: Duration::from_millis(2),
             max_backoff: Duration::from_millis(100),
         }
+    }
+
+    /// Retries for as long as `max_elapsed` after the first execution, however many
+    /// attempts that takes, with the pauses of [`attempts`](Self::attempts).
+    pub fn for_up_to(max_elapsed: Duration) -> Self {
+        RetryPolicy {
+            max_elapsed: Some(max_elapsed),
+            ..Self::attempts(u32::MAX)
+        }
+    }
+
+    /// Whether attempt number `attempt` (from 1) may start after `elapsed`.
+    pub(crate) fn allows(&self, attempt: u32, elapsed: Duration) -> bool {
+        attempt <= self.max_attempts && self.max_elapsed.is_none_or(|max| elapsed < max)
     }
 
     /// Sets the first and the largest pause cap.
@@ -174,8 +196,9 @@ impl RetryPolicy {
     }
 }
 
+/// Conflicts with other processes are retried for up to 10 s.
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy::NEVER
+        RetryPolicy::for_up_to(Duration::from_secs(10))
     }
 }

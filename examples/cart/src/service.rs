@@ -10,7 +10,7 @@ use cqrs_core::runner::{
 };
 use cqrs_core::{
     Aggregate, CommandError, ExecuteOptions, ExpectedVersion, Projection, QueryHandler,
-    RecordedEvent, Repository, RetryPolicy, Store, StoreError,
+    RecordedEvent, Repository, Store, StoreError,
 };
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
@@ -112,11 +112,10 @@ impl<S: Store> CartApp<S> {
         store.register_inline(StreamDocuments::<CartView>::new());
         let on_demand = Mutex::new(top_runner(&store, RunnerOptions::default()));
         CartApp {
-            // Two customers editing one cart at once: the loser decides again on the
-            // winner's state instead of failing (unless it sent an `If-Match`).
-            carts: Repository::new(store)
-                .with_cache(10_000)
-                .retry_conflicts(RetryPolicy::attempts(8)),
+            // Requests on one cart take turns in this process, so they never conflict
+            // with each other; a request that loses to another process decides again on
+            // the winner's state, for up to 10 s (unless it sent an `If-Match`).
+            carts: Repository::new(store).with_cache(10_000),
             on_demand,
             worker: None,
         }

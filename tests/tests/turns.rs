@@ -1,0 +1,98 @@
+//! Commands of one process take turns per aggregate, on every store: they never
+//! conflict with each other, whatever their number; only another process can cause
+//! a conflict, and that is retried within a time bound.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "common/stores.rs"]
+mod stores;
+
+use std::sync::Arc;
+
+use common::{Cart, CartCommand, Shop};
+use cqrs_core::{CommandError, Repository, RetryPolicy, Store};
+use stores::on_every_store;
+
+fn carts<S: Store>(store: &S) -> Repository<Cart, S> {
+    Repository::with_services(store.clone(), Shop::with_prices(&[("apple", 30)]))
+}
+
+fn add() -> CartCommand {
+    CartCommand::AddItem {
+        sku: "apple".into(),
+        quantity: 1,
+    }
+}
+
+/// 64 commands at once on one aggregate through one repository that never retries:
+/// not one conflict, every unit counted once.
+async fn one_repository_never_conflicts_with_itself<S: Store>(store: S) {
+    for cached in [false, true] {
+        let stream = if cached { "hot-cached" } else { "hot" };
+        let repository = carts(&store).retry_conflicts(RetryPolicy::NEVER);
+        let repository = Arc::new(if cached {
+            repository.with_cache(16)
+        } else {
+            repository
+        });
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let repository = repository.clone();
+                tokio::spawn(async move { repository.execute(stream, add()).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let cart = repository.load(stream).await.unwrap();
+        assert_eq!(cart.version, 64);
+        assert_eq!(cart.state.lines["apple"], 64);
+    }
+}
+
+/// Two repositories stand for two processes: their commands can conflict, and with
+/// the default policy each is retried until it lands.
+async fn two_processes_retry_until_they_land<S: Store>(store: S) {
+    let processes = [Arc::new(carts(&store)), Arc::new(carts(&store))];
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let repository = processes[i % 2].clone();
+            tokio::spawn(async move { repository.execute("shared", add()).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(store.stream_version("cart-shared").await.unwrap(), 32);
+}
+
+/// Without retry, a command that loses to another process gets the typed conflict;
+/// none is lost or counted twice.
+async fn without_retry_another_process_causes_a_conflict<S: Store>(store: S) {
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let repository = carts(&store).retry_conflicts(RetryPolicy::NEVER);
+            tokio::spawn(async move { repository.execute("contested", add()).await })
+        })
+        .collect();
+    let mut conflicts = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(_) => {}
+            Err(CommandError::Conflict { stream_id, .. }) => {
+                assert_eq!(stream_id, "cart-contested");
+                conflicts += 1;
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+    let version = store.stream_version("cart-contested").await.unwrap();
+    assert!(version >= 1);
+    assert_eq!(conflicts + version, 8, "every command landed or conflicted");
+}
+
+on_every_store!(
+    one_repository_never_conflicts_with_itself,
+    two_processes_retry_until_they_land,
+    without_retry_another_process_causes_a_conflict,
+);
