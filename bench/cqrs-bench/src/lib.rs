@@ -4,6 +4,7 @@
 
 pub mod ceiling;
 pub mod chart;
+pub mod http_load;
 pub mod lag;
 pub mod stats;
 pub mod workload;

@@ -15,6 +15,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
+use cqrs_bench::http_load::{HotCartHttp, hot_cart_over_http};
 use cqrs_bench::stats::Figure;
 use cqrs_bench::workload::{self, Shape, StoreFigures};
 use cqrs_bench::{ceiling, chart};
@@ -67,6 +68,12 @@ struct Args {
     /// Keep the PostgreSQL schema afterwards, to look at it (its name is printed).
     #[arg(long)]
     keep_schema: bool,
+    /// Concurrent HTTP clients adding to one cart, without `If-Match`; 0 skips it.
+    #[arg(long, default_value_t = 64)]
+    http_clients: usize,
+    /// Adds per HTTP client.
+    #[arg(long, default_value_t = 20)]
+    http_adds: usize,
     /// Where results.json and chart.svg go.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -77,6 +84,7 @@ struct Report<'a> {
     shape: &'a Shape,
     machine: String,
     results: &'a [StoreFigures],
+    hot_cart_over_http: &'a [(String, HotCartHttp)],
 }
 
 #[tokio::main]
@@ -96,6 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         hot_commands: args.hot_commands.max(1),
     };
     let mut results = Vec::new();
+    let mut http = Vec::new();
     for kind in stores {
         eprintln!("measuring {kind:?} ...");
         let figures = match kind {
@@ -136,6 +145,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         print_figures(&figures);
+        if args.http_clients > 0 {
+            let load = http_load(kind, &args).await?;
+            print_http(&load);
+            http.push((figures.store.clone(), load));
+        }
         results.push(figures);
     }
     std::fs::create_dir_all(&args.out)?;
@@ -143,6 +157,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         shape: &shape,
         machine: machine(),
         results: &results,
+        hot_cart_over_http: &http,
     };
     let json = args.out.join("results.json");
     std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
@@ -154,6 +169,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(&chart, chart::svg(&results, &title))?;
     println!("wrote {} and {}", json.display(), chart.display());
     Ok(())
+}
+
+/// The hot cart over HTTP on a fresh store of this kind.
+async fn http_load(kind: StoreKind, args: &Args) -> Result<HotCartHttp, cqrs_core::StoreError> {
+    let (clients, adds) = (args.http_clients, args.http_adds.max(1));
+    Ok(match kind {
+        StoreKind::Memory => {
+            hot_cart_over_http(cqrs_core::InMemoryEventStore::new(), clients, adds).await
+        }
+        StoreKind::Sqlite => {
+            let path = temp_file("cqrs-bench-http");
+            let load =
+                hot_cart_over_http(SqliteEventStore::open(&path).await?, clients, adds).await;
+            remove_sqlite(&path);
+            load
+        }
+        StoreKind::Postgres => {
+            let store = postgres(&args.database_url, clients).await?;
+            let load = hot_cart_over_http(store.clone(), clients, adds).await;
+            testing::drop_schema(store).await;
+            load
+        }
+    })
+}
+
+fn print_http(load: &HotCartHttp) {
+    println!(
+        "  hot cart over HTTP, {} clients: {:.0} acknowledged adds/s, {} answered 409, {} failed; \
+         {} units in the cart for {} acknowledged adds",
+        load.clients,
+        load.acknowledged_per_second,
+        load.conflicts,
+        load.failures,
+        load.units_in_cart,
+        load.acknowledged
+    );
 }
 
 /// As many single-row inserts as W's commands, from 2,000 to 20,000.
