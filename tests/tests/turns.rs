@@ -96,3 +96,41 @@ on_every_store!(
     two_processes_retry_until_they_land,
     without_retry_another_process_causes_a_conflict,
 );
+
+/// Commands whose callers give up while they wait for their turn pass it on: the
+/// others all run, none is left waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commands_given_up_while_waiting_pass_their_turn_on() {
+    let store = cqrs_core::InMemoryEventStore::new();
+    let repository = Arc::new(carts(&store).retry_conflicts(RetryPolicy::NEVER));
+    for round in 0..20u64 {
+        let stream = format!("round-{round}");
+        let tasks: Vec<_> = (0..16)
+            .map(|_| {
+                let (repository, stream) = (repository.clone(), stream.clone());
+                tokio::spawn(async move { repository.execute(&stream, add()).await })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_micros(round * 50)).await;
+        for task in tasks.iter().step_by(3) {
+            task.abort();
+        }
+        let mut landed = 0;
+        for (i, task) in tasks.into_iter().enumerate() {
+            // A hang-guard, not a measurement: a lost turn would wait forever.
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(20), task)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: command {i} never got its turn"));
+            match outcome {
+                Ok(result) => {
+                    result.unwrap();
+                    landed += 1;
+                }
+                Err(error) => assert!(error.is_cancelled() && i % 3 == 0, "{error}"),
+            }
+        }
+        let cart = repository.load(&stream).await.unwrap();
+        assert!(cart.version >= landed, "round {round}");
+        assert!(cart.version <= 16, "round {round}");
+    }
+}

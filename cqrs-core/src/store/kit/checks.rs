@@ -22,9 +22,17 @@ pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreErr
             stream_id: stream_id.to_owned(),
         });
     }
-    let mut seen = HashSet::with_capacity(events.len());
-    for event in events {
-        if !seen.insert(event.event_id) {
+    // Most appends hold one or a few events: compare pairwise, without a set.
+    let repeated = |index: usize, event: &NewEvent| {
+        if events.len() <= 16 {
+            events[..index].iter().any(|e| e.event_id == event.event_id)
+        } else {
+            false
+        }
+    };
+    let mut seen = HashSet::with_capacity(if events.len() > 16 { events.len() } else { 0 });
+    for (index, event) in events.iter().enumerate() {
+        if repeated(index, event) || (events.len() > 16 && !seen.insert(event.event_id)) {
             return Err(StoreError::DuplicateEventId {
                 event_id: event.event_id,
                 stream_id: stream_id.to_owned(),

@@ -213,7 +213,7 @@ impl EventStore for InMemoryEventStore {
             ));
         }
         if result.is_ok() {
-            let head = tx.commit();
+            let head = tx.commit(request.events);
             drop(state);
             publish_head(&self.head, head);
         }

@@ -16,10 +16,36 @@ enum DocumentWrite {
     DeleteView(String),
 }
 
+/// An append placed in the transaction: where its events go. The events themselves
+/// stay with the caller until the commit moves them in (no payload is copied).
+struct StagedAppend {
+    stream_id: String,
+    first_version: u64,
+    first_position: u64,
+    event_ids: Vec<Uuid>,
+    recorded_at: DateTime<Utc>,
+}
+
+impl StagedAppend {
+    fn last_version(&self) -> u64 {
+        self.first_version + self.event_ids.len() as u64 - 1
+    }
+
+    fn stored_id(&self, event_id: &Uuid) -> Option<StoredId> {
+        let index = self.event_ids.iter().position(|id| id == event_id)? as u64;
+        Some(StoredId {
+            stream_id: self.stream_id.clone(),
+            stream_version: self.first_version + index,
+            position: self.first_position + index,
+            recorded_at: self.recorded_at,
+        })
+    }
+}
+
 /// Staged writes over the locked state.
 pub(super) struct MemoryTx<'a> {
     pub(super) state: &'a mut State,
-    events: Vec<RecordedEvent>,
+    appends: Vec<StagedAppend>,
     documents: Vec<DocumentWrite>,
     /// Staged lengths at the savepoint.
     savepoint: (usize, usize),
@@ -29,24 +55,38 @@ impl<'a> MemoryTx<'a> {
     pub(super) fn new(state: &'a mut State) -> Self {
         MemoryTx {
             state,
-            events: Vec::new(),
+            appends: Vec::new(),
             documents: Vec::new(),
             savepoint: (0, 0),
         }
     }
 
-    /// Lands the staged writes; returns the new head position.
-    pub(super) fn commit(self) -> u64 {
+    /// Lands the staged writes, moving in the events of each placed append in order;
+    /// returns the new head position.
+    pub(super) fn commit(self, events: impl IntoIterator<Item = NewEvent>) -> u64 {
         let state = self.state;
-        for event in self.events {
-            let position = event.header.position;
-            state.ids.insert(event.header.event_id, position);
-            state
-                .streams
-                .entry(event.header.stream_id.clone())
-                .or_default()
-                .push(position);
-            state.log.push(event);
+        let mut events = events.into_iter();
+        for append in self.appends {
+            let positions = state.streams.entry(append.stream_id.clone()).or_default();
+            let placed = append.event_ids.len() as u64;
+            positions.extend(append.first_position..append.first_position + placed);
+            for (offset, event) in (0..placed).zip(events.by_ref()) {
+                let position = append.first_position + offset;
+                state.ids.insert(event.event_id, position);
+                state.log.push(RecordedEvent {
+                    header: EventHeader {
+                        stream_id: append.stream_id.clone(),
+                        stream_version: append.first_version + offset,
+                        position,
+                        event_id: event.event_id,
+                        event_name: event.event_name,
+                        event_version: event.event_version,
+                        recorded_at: append.recorded_at,
+                        metadata: event.metadata,
+                    },
+                    payload: event.payload,
+                });
+            }
         }
         for write in self.documents {
             match write {
@@ -65,29 +105,16 @@ impl<'a> MemoryTx<'a> {
         state.log.len() as u64
     }
 
-    fn staged(&self, event_id: &Uuid) -> Option<&RecordedEvent> {
-        self.events.iter().find(|e| e.header.event_id == *event_id)
-    }
-}
-
-fn stored_id(header: &EventHeader) -> StoredId {
-    StoredId {
-        stream_id: header.stream_id.clone(),
-        stream_version: header.stream_version,
-        position: header.position,
-        recorded_at: header.recorded_at,
+    fn staged(&self, event_id: &Uuid) -> Option<StoredId> {
+        self.appends.iter().find_map(|a| a.stored_id(event_id))
     }
 }
 
 impl ReadTx for MemoryTx<'_> {
     async fn stream_version(&mut self, stream_id: &str) -> Result<u64, StoreError> {
-        let staged = self
-            .events
-            .iter()
-            .rev()
-            .find(|e| e.header.stream_id == stream_id);
+        let staged = self.appends.iter().rev().find(|a| a.stream_id == stream_id);
         Ok(match staged {
-            Some(event) => event.header.stream_version,
+            Some(append) => append.last_version(),
             None => self.state.stream_version(stream_id),
         })
     }
@@ -95,10 +122,7 @@ impl ReadTx for MemoryTx<'_> {
     async fn locate(&mut self, event_ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
         Ok(event_ids
             .iter()
-            .map(|id| match self.staged(id) {
-                Some(event) => Some(stored_id(&event.header)),
-                None => self.state.locate(id),
-            })
+            .map(|id| self.staged(id).or_else(|| self.state.locate(id)))
             .collect())
     }
 
@@ -157,24 +181,16 @@ impl WriteTx for MemoryTx<'_> {
         if events.iter().any(taken) {
             return Ok(Err(Clash::EventId));
         }
-        let first = (self.state.log.len() + self.events.len()) as u64 + 1;
-        let mut positions = Vec::with_capacity(events.len());
-        for ((event, position), stream_version) in events.iter().zip(first..).zip(version + 1..) {
-            positions.push(position);
-            self.events.push(RecordedEvent {
-                header: EventHeader {
-                    stream_id: stream_id.to_owned(),
-                    stream_version,
-                    position,
-                    event_id: event.event_id,
-                    event_name: event.event_name.clone(),
-                    event_version: event.event_version,
-                    recorded_at,
-                    metadata: event.metadata.clone(),
-                },
-                payload: event.payload.clone(),
-            });
-        }
+        let staged: usize = self.appends.iter().map(|a| a.event_ids.len()).sum();
+        let first = (self.state.log.len() + staged) as u64 + 1;
+        let positions: Vec<u64> = (first..first + events.len() as u64).collect();
+        self.appends.push(StagedAppend {
+            stream_id: stream_id.to_owned(),
+            first_version: version + 1,
+            first_position: first,
+            event_ids: events.iter().map(|e| e.event_id).collect(),
+            recorded_at,
+        });
         Ok(Ok(positions))
     }
 
@@ -200,9 +216,9 @@ impl WriteTx for MemoryTx<'_> {
 
     async fn savepoint(&mut self, step: Savepoint) -> Result<(), StoreError> {
         match step {
-            Savepoint::Mark => self.savepoint = (self.events.len(), self.documents.len()),
+            Savepoint::Mark => self.savepoint = (self.appends.len(), self.documents.len()),
             Savepoint::RollBack => {
-                self.events.truncate(self.savepoint.0);
+                self.appends.truncate(self.savepoint.0);
                 self.documents.truncate(self.savepoint.1);
             }
             Savepoint::Release => {}
