@@ -1,10 +1,16 @@
 //! For store authors: the store logic that is the same for every store, written once.
 //!
-//! Applications never need this module. A store implements [`WriteTx`] (one open
-//! write transaction: a handful of statements in its dialect) and
-//! [`Transactional`] (begin and commit); [`GroupCommit`] then queues its appends,
-//! commits every append waiting at the same moment in one transaction, and answers
-//! each caller, and [`append_in`] performs each append the same way on every store.
+//! Applications never need this module. A SQL store writes its dialect only:
+//! [`ReadTx`] (its reads, on a connection or inside a transaction), [`WriteTx`] (one
+//! open write transaction: insert, documents, savepoints) and [`Transactional`]
+//! (a reader, begin, commit, and optionally one statement for a whole group). It
+//! implements [`KitStore`] by handing out its [`GroupCommit`], and gets
+//! `EventStore`, `InlineViews` and `DocumentStore` from here: [`GroupCommit`]
+//! queues appends and commits every append waiting at the same moment in one
+//! transaction, in a task of its own, and [`append_in`] performs each append the
+//! same way on every store (the in-memory store runs it too, under its lock).
+//! Migrations ([`pending_migrations`]), row checks ([`EventRow`]) and the contract
+//! checks ([`check_append`]) are shared the same way.
 //!
 //! ```text
 //! caller ──► GroupCommit::append ──► queue ──► committer task ──► Transactional::begin
