@@ -85,6 +85,8 @@ struct Report<'a> {
     machine: String,
     results: &'a [StoreFigures],
     hot_cart_over_http: &'a [(String, HotCartHttp)],
+    /// PostgreSQL: W on two nodes, and on one node, measured back to back.
+    postgres_two_nodes_w: Option<(Figure, Figure)>,
 }
 
 #[tokio::main]
@@ -105,6 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut results = Vec::new();
     let mut http = Vec::new();
+    let mut two_node_w = None;
     for kind in stores {
         eprintln!("measuring {kind:?} ...");
         let figures = match kind {
@@ -136,6 +139,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 figures.w_ceiling =
                     Some(ceiling::postgres_inserts(store.pool(), shape.writers, inserts).await);
                 figures.live_lag = lag(store.clone(), args.lag_seconds).await;
+                let (nodes, one) = two_nodes(&args.database_url, &shape).await?;
+                println!(
+                    "  W on two nodes x {} writers: {:.0} commands/s, {:.2}x one node ({:.0})",
+                    shape.writers,
+                    nodes.per_second,
+                    nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
+                    one.per_second
+                );
+                two_node_w = Some((nodes, one));
                 if args.keep_schema {
                     eprintln!("kept schema {}", store.schema());
                 } else {
@@ -158,6 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         machine: machine(),
         results: &results,
         hot_cart_over_http: &http,
+        postgres_two_nodes_w: two_node_w,
     };
     let json = args.out.join("results.json");
     std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
@@ -169,6 +182,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(&chart, chart::svg(&results, &title))?;
     println!("wrote {} and {}", json.display(), chart.display());
     Ok(())
+}
+
+/// W on two PostgreSQL nodes (two store handles, each with its writers) and on one,
+/// back to back, each on a fresh schema.
+async fn two_nodes(url: &str, shape: &Shape) -> Result<(Figure, Figure), cqrs_core::StoreError> {
+    let first = postgres(url, shape.writers).await?;
+    let second = PostgresOptions::new(url)
+        .schema(first.schema())
+        .max_connections(shape.writers as u32 + 2)
+        .connect()
+        .await?;
+    let nodes = workload::write_on_two_nodes(first.clone(), second, shape).await;
+    testing::drop_schema(first).await;
+    let alone = postgres(url, shape.writers).await?;
+    let one = workload::write_on_one_node(alone.clone(), shape).await;
+    testing::drop_schema(alone).await;
+    Ok((nodes, one))
 }
 
 /// The hot cart over HTTP on a fresh store of this kind.

@@ -137,11 +137,42 @@ where
     Figure::new(latencies.len() as u64, started.elapsed(), latencies)
 }
 
+/// W alone, on a fresh store: the one-node baseline of [`write_on_two_nodes`].
+pub async fn write_on_one_node<S: BenchStore>(store: S, shape: &Shape) -> Figure {
+    write(store, shape).await
+}
+
 /// W: every command through the repository as an application uses it (cache on).
 async fn write<S: BenchStore>(store: S, shape: &Shape) -> Figure {
     let repository = Arc::new(Repository::<Cart, S>::new(store).with_cache(shape.carts.max(1)));
     concurrently(shape, shape.commands_per_cart, move |cart, round| {
         let repository = repository.clone();
+        async move {
+            let id = cart.to_string();
+            if let Err(error) = repository.execute(&id, add(round)).await {
+                panic!("command on cart {id} failed: {error}");
+            }
+        }
+    })
+    .await
+}
+
+/// W on two nodes of one database: `writers` writers on each of two store handles
+/// (each with its own connections and committer, as two processes would have), on
+/// carts of their own; compare with [`StoreFigures::w`] of one node in the same run.
+pub async fn write_on_two_nodes<S: BenchStore>(first: S, second: S, shape: &Shape) -> Figure {
+    let nodes = [
+        Arc::new(Repository::<Cart, S>::new(first).with_cache(shape.carts.max(1))),
+        Arc::new(Repository::<Cart, S>::new(second).with_cache(shape.carts.max(1))),
+    ];
+    // Twice the writers; writer `w` takes carts `w, w + 2C, ...`, so a cart's parity
+    // says its node.
+    let doubled = Shape {
+        writers: shape.writers * 2,
+        ..shape.clone()
+    };
+    concurrently(&doubled, shape.commands_per_cart, move |cart, round| {
+        let repository = nodes[cart % 2].clone();
         async move {
             let id = cart.to_string();
             if let Err(error) = repository.execute(&id, add(round)).await {
