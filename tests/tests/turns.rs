@@ -9,8 +9,9 @@ mod stores;
 
 use std::sync::Arc;
 
-use common::{Cart, CartCommand, Shop};
-use cqrs_core::{CommandError, Repository, RetryPolicy, Store};
+use common::{Cart, CartCommand, CartError, Shop};
+use cqrs_core::{CommandError, EventStore, Repository, RetryPolicy, Store};
+use futures_util::FutureExt;
 use stores::on_every_store;
 
 fn carts<S: Store>(store: &S) -> Repository<Cart, S> {
@@ -91,7 +92,84 @@ async fn without_retry_another_process_causes_a_conflict<S: Store>(store: S) {
     assert_eq!(conflicts + version, 8, "every command landed or conflicted");
 }
 
+/// Commands that wait while another decides are decided by it, in order, on the
+/// state its events leave, and written with its events in one append; each gets its
+/// own outcome: events with its own causation, a refusal, or nothing.
+async fn waiting_commands_are_decided_together_in_one_append<S: Store>(store: S) {
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let shop = Shop {
+        barrier: Some(barrier.clone()),
+        ..Shop::with_prices(&[("apple", 30)])
+    };
+    let repository = Repository::<Cart, S>::with_services(store.clone(), shop)
+        .with_cache(8)
+        .retry_conflicts(RetryPolicy::NEVER);
+    // One poll takes the free aggregate: this command decides only once the test
+    // passes the barrier.
+    let mut holder = Box::pin(repository.execute(
+        "batch",
+        CartCommand::AddAfterBarrier {
+            sku: "apple".into(),
+        },
+    ));
+    assert!((&mut holder).now_or_never().is_none());
+    // One poll each queues them behind it.
+    let commands = [
+        add(),
+        CartCommand::AddItem {
+            sku: "apple".into(),
+            quantity: 0,
+        },
+        add(),
+        CartCommand::Touch,
+        add(),
+    ];
+    let mut waiting: Vec<_> = commands
+        .into_iter()
+        .map(|command| Box::pin(repository.execute("batch", command)))
+        .collect();
+    for command in &mut waiting {
+        assert!(command.now_or_never().is_none(), "it must wait its turn");
+    }
+    let (held, outcomes, _) = tokio::join!(
+        holder,
+        futures_util::future::join_all(waiting),
+        barrier.wait()
+    );
+    let held = held.unwrap();
+    let [added_1, refused, added_2, touched, added_3]: [_; 5] = outcomes.try_into().unwrap();
+    assert!(matches!(
+        refused,
+        Err(CommandError::Rejected(CartError::ZeroQuantity))
+    ));
+    assert_eq!(touched.unwrap(), []);
+    let committed: Vec<_> = [held, added_1.unwrap(), added_2.unwrap(), added_3.unwrap()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let versions: Vec<u64> = committed.iter().map(|e| e.header.stream_version).collect();
+    assert_eq!(versions, [1, 2, 3, 4], "decided in arrival order");
+    assert!(
+        committed
+            .iter()
+            .all(|e| e.header.recorded_at == committed[0].header.recorded_at),
+        "one append"
+    );
+    let causes: std::collections::BTreeSet<_> = committed
+        .iter()
+        .map(|e| e.header.metadata.causation_id)
+        .collect();
+    assert_eq!(causes.len(), 4, "each command is its events' cause");
+    let cart = repository.load("batch").await.unwrap();
+    assert_eq!((cart.version, cart.state.lines["apple"]), (4, 4));
+    let stored = store.read_stream("cart-batch", 1, 10).await.unwrap();
+    let positions: Vec<u64> = stored.iter().map(|e| e.header.position).collect();
+    let first = positions[0];
+    assert_eq!(positions, (first..first + 4).collect::<Vec<_>>());
+}
+
 on_every_store!(
+    waiting_commands_are_decided_together_in_one_append,
     one_repository_never_conflicts_with_itself,
     two_processes_retry_until_they_land,
     without_retry_another_process_causes_a_conflict,

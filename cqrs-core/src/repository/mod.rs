@@ -1,5 +1,6 @@
 //! The write path: load an aggregate, decide a command, append its events.
 
+mod batch;
 mod cache;
 mod error;
 mod execute;
@@ -73,8 +74,8 @@ pub struct Repository<A: Aggregate, S> {
     /// Copies events to apply them to a kept state (snapshots or cache) after they
     /// are handed to the caller.
     clone_event: Option<CloneEvent<A>>,
-    /// Commands on one stream run one at a time.
-    turns: StreamTurns,
+    /// Commands on one stream run one at a time, or together in one append.
+    turns: StreamTurns<batch::Job<A>, batch::Outcome<A>>,
 }
 
 /// Copies an event (`Clone::clone`, kept as a pointer so `Repository` needs no bound).
@@ -326,8 +327,14 @@ where
             replayed.loaded.state.apply(clone_event(event));
         }
         replayed.loaded.version = version;
+        self.keep_applied(stream_id, replayed).await;
+    }
+
+    /// Keeps a state that holds a command's events already: saves a snapshot when
+    /// one is due, and puts the state in the cache.
+    async fn keep_applied(&self, stream_id: &str, mut replayed: Replayed<A>) {
         if let Some(policy) = &self.snapshots
-            && snapshot_due
+            && replayed.loaded.version - replayed.snapshot_version >= policy.every
         {
             policy
                 .save(stream_id, replayed.loaded.version, &replayed.loaded.state)
