@@ -10,7 +10,7 @@ mod stores;
 use std::sync::Arc;
 
 use common::{Cart, CartCommand, CartError, Shop};
-use cqrs_core::{CommandError, EventStore, Repository, RetryPolicy, Store};
+use cqrs_core::{CommandError, Repository, RetryPolicy, Store};
 use futures_util::FutureExt;
 use stores::on_every_store;
 
