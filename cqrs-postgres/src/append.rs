@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use cqrs_core::inline::StoredDocument;
-use cqrs_core::store::kit::{AppendRequest, Clash, ReadTx, Savepoint, Transactional, WriteTx};
+use cqrs_core::store::kit::{
+    AppendRequest, Clash, ReadTx, Savepoint, Transactional, WriteTx, stored_number,
+};
 use cqrs_core::{AppendResult, NewEvent, ReadAll, RecordedEvent, StoreError, StoredId};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
@@ -167,7 +169,10 @@ impl WriteTx for PgTx {
         match rows {
             Ok(rows) if rows.is_empty() => Ok(Err(Clash::StreamMoved)),
             Ok(rows) => {
-                let mut positions: Vec<u64> = rows.into_iter().map(|(p,)| p as u64).collect();
+                let mut positions = rows
+                    .into_iter()
+                    .map(|(p,)| stored_number(p, "position"))
+                    .collect::<Result<Vec<u64>, _>>()?;
                 positions.sort_unstable();
                 Ok(Ok(positions))
             }

@@ -137,8 +137,11 @@ fn appended(mut rows: Vec<(i64, i64)>, recorded_at: DateTime<Utc>) -> Option<App
     rows.sort_unstable_by_key(|row| row.0);
     let stream_version = rows.iter().map(|r| r.1).max()?;
     Some(AppendResult {
-        stream_version: stream_version as u64,
-        positions: rows.iter().map(|r| r.0 as u64).collect(),
+        stream_version: u64::try_from(stream_version).ok()?,
+        positions: rows
+            .iter()
+            .map(|r| u64::try_from(r.0).ok())
+            .collect::<Option<_>>()?,
         recorded_at,
         duplicate: false,
     })

@@ -6,6 +6,8 @@ use cqrs_core::{ReadAll, RecordedEvent, StoreError, StoredId};
 use sqlx::{Executor, Postgres};
 use uuid::Uuid;
 
+use cqrs_core::store::kit::stored_number;
+
 use crate::error::backend;
 use crate::row;
 
@@ -19,7 +21,7 @@ pub(crate) async fn stream_version<'e, E: Executor<'e, Database = Postgres>>(
             .fetch_optional(executor)
             .await
             .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
-    Ok(version.map_or(0, |v| v as u64))
+    version.map_or(Ok(0), |v| stored_number(v, "version"))
 }
 
 pub(crate) async fn head_position<'e, E: Executor<'e, Database = Postgres>>(
@@ -29,7 +31,7 @@ pub(crate) async fn head_position<'e, E: Executor<'e, Database = Postgres>>(
         .fetch_one(executor)
         .await
         .map_err(|e| backend("read the head position", e))?;
-    Ok(head as u64)
+    stored_number(head, "position")
 }
 
 pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Postgres>>(
@@ -104,17 +106,23 @@ pub(crate) async fn locate<'e, E: Executor<'e, Database = Postgres>>(
     .fetch_all(executor)
     .await
     .map_err(|e| backend(format!("look up {} event ids", event_ids.len()), e))?;
-    Ok(event_ids
+    event_ids
         .iter()
         .map(|id| {
-            stored.iter().find(|s| s.0 == *id).map(|s| StoredId {
-                stream_id: s.1.clone(),
-                stream_version: s.2 as u64,
-                position: s.3 as u64,
-                recorded_at: s.4,
-            })
+            stored
+                .iter()
+                .find(|s| s.0 == *id)
+                .map(|s| {
+                    Ok(StoredId {
+                        stream_id: s.1.clone(),
+                        stream_version: stored_number(s.2, "stream_version")?,
+                        position: stored_number(s.3, "position")?,
+                        recorded_at: s.4,
+                    })
+                })
+                .transpose()
         })
-        .collect())
+        .collect()
 }
 
 /// A count as SQL's `LIMIT`.

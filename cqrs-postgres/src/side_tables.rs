@@ -4,6 +4,8 @@ use cqrs_core::inline::StoredDocument;
 use cqrs_core::{Snapshot, SnapshotStore, StoreError, StoredView, ViewStore};
 use sqlx::{Executor, Postgres};
 
+use cqrs_core::store::kit::stored_number;
+
 use crate::error::backend;
 use crate::read::sql_int;
 use crate::store::PostgresEventStore;
@@ -40,12 +42,15 @@ impl SnapshotStore for PostgresEventStore {
         .fetch_optional(self.pool())
         .await
         .map_err(|e| backend(format!("load the snapshot of stream `{stream_id}`"), e))?;
-        Ok(row.map(|(version, state, state_version)| Snapshot {
-            stream_id: stream_id.to_owned(),
-            version: version as u64,
-            state_version: u32::try_from(state_version).unwrap_or(0),
-            state,
-        }))
+        row.map(|(version, state, state_version)| {
+            Ok(Snapshot {
+                stream_id: stream_id.to_owned(),
+                version: stored_number(version, "version")?,
+                state_version: u32::try_from(state_version).unwrap_or(0),
+                state,
+            })
+        })
+        .transpose()
     }
 }
 
@@ -57,10 +62,13 @@ impl ViewStore for PostgresEventStore {
                 .fetch_optional(self.pool())
                 .await
                 .map_err(|e| backend(format!("load view `{name}`"), e))?;
-        Ok(row.map(|(position, state)| StoredView {
-            position: position as u64,
-            state,
-        }))
+        row.map(|(position, state)| {
+            Ok(StoredView {
+                position: stored_number(position, "position")?,
+                state,
+            })
+        })
+        .transpose()
     }
 
     async fn save_view(&self, name: &str, view: StoredView) -> Result<(), StoreError> {
@@ -107,11 +115,14 @@ pub(crate) async fn load_document<'e, E: Executor<'e, Database = Postgres>>(
     .fetch_optional(executor)
     .await
     .map_err(|e| backend(format!("load the `{view}` document of `{key}`"), e))?;
-    Ok(row.map(|(version, position, state)| StoredDocument {
-        version: version as u64,
-        position: position as u64,
-        state,
-    }))
+    row.map(|(version, position, state)| {
+        Ok(StoredDocument {
+            version: stored_number(version, "version")?,
+            position: stored_number(position, "position")?,
+            state,
+        })
+    })
+    .transpose()
 }
 
 pub(crate) async fn save_document<'e, E: Executor<'e, Database = Postgres>>(

@@ -217,7 +217,9 @@ async fn insert_events(
         );
         insert.push(" RETURNING position");
         let rows: Vec<(i64,)> = insert.build_query_as().fetch_all(&mut *conn).await?;
-        positions.extend(rows.into_iter().map(|(p,)| p as u64));
+        for (position,) in rows {
+            positions.push(u64::try_from(position).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        }
     }
     positions.sort_unstable();
     Ok(positions)

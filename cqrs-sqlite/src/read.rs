@@ -6,6 +6,8 @@ use cqrs_core::{ReadAll, RecordedEvent, StoreError, StoredId};
 use sqlx::{Executor, Sqlite};
 use uuid::Uuid;
 
+use cqrs_core::store::kit::stored_number;
+
 use crate::error::backend;
 use crate::row;
 
@@ -19,7 +21,7 @@ pub(crate) async fn stream_version<'e, E: Executor<'e, Database = Sqlite>>(
             .fetch_optional(executor)
             .await
             .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
-    Ok(version.map_or(0, |v| v as u64))
+    version.map_or(Ok(0), |v| stored_number(v, "version"))
 }
 
 pub(crate) async fn head_position<'e, E: Executor<'e, Database = Sqlite>>(
@@ -29,7 +31,7 @@ pub(crate) async fn head_position<'e, E: Executor<'e, Database = Sqlite>>(
         .fetch_one(executor)
         .await
         .map_err(|e| backend("read the head position", e))?;
-    Ok(head as u64)
+    stored_number(head, "position")
 }
 
 pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Sqlite>>(
@@ -114,12 +116,16 @@ pub(crate) async fn locate(
         .await
         .map_err(|e| backend(format!("look up event id {event_id}"), e))?;
         stored.push(
-            found.map(|(stream_id, version, position, recorded_at)| StoredId {
-                stream_id,
-                stream_version: version as u64,
-                position: position as u64,
-                recorded_at,
-            }),
+            found
+                .map(|(stream_id, version, position, recorded_at)| {
+                    Ok::<_, StoreError>(StoredId {
+                        stream_id,
+                        stream_version: stored_number(version, "stream_version")?,
+                        position: stored_number(position, "position")?,
+                        recorded_at,
+                    })
+                })
+                .transpose()?,
         );
     }
     Ok(stored)

@@ -5,6 +5,8 @@ use cqrs_core::inline::StoredDocument;
 use cqrs_core::{Snapshot, SnapshotStore, StoreError, StoredView, ViewStore};
 use sqlx::{Executor, Sqlite};
 
+use cqrs_core::store::kit::stored_number;
+
 use crate::error::backend;
 use crate::read::sql_int;
 use crate::store::SqliteEventStore;
@@ -57,7 +59,7 @@ impl SnapshotStore for SqliteEventStore {
         row.map(|(version, state, state_version)| {
             Ok(Snapshot {
                 stream_id: stream_id.to_owned(),
-                version: version as u64,
+                version: stored_number(version, "version")?,
                 state_version: u32::try_from(state_version).unwrap_or(0),
                 state: parse(&state, 0, || format!("snapshot of stream `{stream_id}`"))?,
             })
@@ -75,7 +77,7 @@ impl ViewStore for SqliteEventStore {
                 .await
                 .map_err(|e| backend(format!("load view `{name}`"), e))?;
         row.map(|(position, state)| {
-            let position = position as u64;
+            let position = stored_number(position, "position")?;
             Ok(StoredView {
                 position,
                 state: parse(&state, position, || format!("view `{name}`"))?,
@@ -125,9 +127,9 @@ pub(crate) async fn load_document<'e, E: Executor<'e, Database = Sqlite>>(
     .await
     .map_err(|e| backend(format!("load the `{view}` document of `{key}`"), e))?;
     row.map(|(version, position, state)| {
-        let position = position as u64;
+        let position = stored_number(position, "position")?;
         Ok(StoredDocument {
-            version: version as u64,
+            version: stored_number(version, "version")?,
             position,
             state: parse(&state, position, || {
                 format!("the `{view}` document of `{key}`")

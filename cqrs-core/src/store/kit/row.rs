@@ -56,6 +56,18 @@ impl EventRow {
     }
 }
 
+/// A version, position or count as stored (a signed 64-bit column), checked: a
+/// negative one is [`StoreError::Corrupt`] naming the column.
+///
+/// ```
+/// use cqrs_core::store::kit::stored_number;
+/// assert_eq!(stored_number(7, "version").unwrap(), 7);
+/// assert!(stored_number(-1, "version").is_err());
+/// ```
+pub fn stored_number(value: i64, column: &'static str) -> Result<u64, StoreError> {
+    unsigned(value, column, 0)
+}
+
 fn unsigned(value: i64, column: &'static str, position: u64) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|e| corrupt_column(column, position)(format!("{value}: {e}")))
 }
