@@ -105,6 +105,10 @@ pub enum CartError {
         in_cart: u64,
         offered: u64,
     },
+    #[error("product `{sku}` would hold more than {} units", u32::MAX)]
+    TooManyUnits { sku: String },
+    #[error("the cart's total would pass {} cents", u64::MAX)]
+    TotalTooLarge,
 }
 
 /// One product in a cart.
@@ -156,6 +160,7 @@ impl Cart {
         if quantity == 0 {
             return Err(CartError::ZeroQuantity);
         }
+        let held = self.lines.get(&sku).map_or(0, |line| line.quantity);
         if let Some(line) = self.lines.get(&sku)
             && line.unit_price_cents != unit_price_cents
             && line.unit_price_cents != UNKNOWN_PRICE
@@ -167,6 +172,10 @@ impl Cart {
                 offered: unit_price_cents,
             });
         }
+        let Some(quantity_after) = held.checked_add(quantity) else {
+            return Err(CartError::TooManyUnits { sku });
+        };
+        self.total_with(&sku, quantity_after, unit_price_cents)?;
         Ok(vec![CartEvent::ItemAdded {
             sku,
             quantity,
@@ -177,6 +186,7 @@ impl Cart {
     fn change_quantity(&self, sku: String, quantity: u32) -> Result<Vec<CartEvent>, CartError> {
         self.open()?;
         let line = self.line(&sku)?;
+        self.total_with(&sku, quantity, line.unit_price_cents)?;
         Ok(match quantity {
             0 => vec![CartEvent::ItemRemoved { sku }],
             same if same == line.quantity => Vec::new(),
@@ -204,12 +214,28 @@ impl Cart {
         if self.lines.is_empty() {
             return Err(CartError::EmptyCart);
         }
-        let total_cents = self
-            .lines
-            .values()
-            .map(|l| u64::from(l.quantity) * l.unit_price_cents)
-            .sum();
+        let total_cents = self.total_with("", 0, 0)?;
         Ok(vec![CartEvent::CheckedOut { total_cents }])
+    }
+
+    /// The total in cents with `sku`'s line at `quantity` units of `unit_price_cents`,
+    /// or the refusal when it would not fit: every add and change keeps the total
+    /// countable, so checkout never wraps.
+    fn total_with(
+        &self,
+        sku: &str,
+        quantity: u32,
+        unit_price_cents: u64,
+    ) -> Result<u64, CartError> {
+        let changed = (!sku.is_empty()).then_some((quantity, unit_price_cents));
+        let others = self.lines.iter().filter(|(s, _)| s.as_str() != sku);
+        let lines = others
+            .map(|(_, l)| (l.quantity, l.unit_price_cents))
+            .chain(changed);
+        lines
+            .map(|(quantity, price)| u64::from(quantity).checked_mul(price))
+            .try_fold(0u64, |total, line| total.checked_add(line?))
+            .ok_or(CartError::TotalTooLarge)
     }
 
     fn on_item_added(&mut self, sku: String, quantity: u32, unit_price_cents: u64) {

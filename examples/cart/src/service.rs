@@ -34,6 +34,11 @@ pub enum AppError {
         expected: u64,
         actual: u64,
     },
+    /// Other processes kept changing the cart for as long as the command was retried
+    /// (10 s); trying again later may succeed. Never for a command with an expected
+    /// version: that is a [`Conflict`](AppError::Conflict).
+    #[error("cart `{cart_id}` kept changing under this command; try again")]
+    Busy { cart_id: String },
     /// The cart has fewer versions than asked for.
     #[error("cart `{cart_id}` has {latest} versions; version {asked} does not exist")]
     NoSuchVersion {
@@ -170,6 +175,11 @@ impl<S: Store> CartApp<S> {
                 Err(AppError::UnknownCart(cart_id.to_owned()))
             }
             Err(CommandError::Rejected(error)) => Err(AppError::Rejected(error)),
+            Err(CommandError::Conflict { .. }) if expected_version.is_none() => {
+                Err(AppError::Busy {
+                    cart_id: cart_id.to_owned(),
+                })
+            }
             Err(CommandError::Conflict {
                 expected, actual, ..
             }) => Err(AppError::Conflict {

@@ -49,6 +49,36 @@ fn adding_refuses_zero_an_empty_sku_and_another_price() {
         });
 }
 
+/// Quantities and totals never wrap: an add or a change that would not fit is
+/// refused before anything is stored, so checkout always has an exact total.
+#[test]
+fn adds_and_changes_that_would_overflow_are_refused() {
+    AggregateFixture::<Cart>::given([added("apple", u32::MAX, 1)])
+        .when(add("apple", 1, 1))
+        .then_expect_error(CartError::TooManyUnits {
+            sku: "apple".into(),
+        });
+    let half = 1u64 << 63;
+    AggregateFixture::<Cart>::given([added("apple", 1, half)])
+        .when(add("pear", 1, half))
+        .then_expect_error(CartError::TotalTooLarge);
+    AggregateFixture::<Cart>::given([])
+        .when(add("apple", u32::MAX, half))
+        .then_expect_error(CartError::TotalTooLarge);
+    AggregateFixture::<Cart>::given([added("apple", 1, half)])
+        .when(CartCommand::ChangeQuantity {
+            sku: "apple".into(),
+            quantity: 2,
+        })
+        .then_expect_error(CartError::TotalTooLarge);
+    // The largest total that fits is checked out exactly.
+    AggregateFixture::<Cart>::given([added("apple", 1, half - 1), added("pear", 1, half)])
+        .when(CartCommand::Checkout)
+        .then_expect_events([CartEvent::CheckedOut {
+            total_cents: u64::MAX,
+        }]);
+}
+
 #[test]
 fn changing_a_quantity() {
     let given = || AggregateFixture::<Cart>::given([added("apple", 2, 40)]);

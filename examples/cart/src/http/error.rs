@@ -15,6 +15,8 @@ pub struct ApiError {
     pub message: String,
     /// For conflicts: the version the client expected and the cart's version.
     pub versions: Option<(u64, u64)>,
+    /// For a temporary refusal: seconds to wait before trying again (`Retry-After`).
+    pub retry_after: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -39,6 +41,7 @@ impl ApiError {
             code,
             message: message.into(),
             versions: None,
+            retry_after: None,
         }
     }
 }
@@ -56,7 +59,13 @@ impl IntoResponse for ApiError {
                 actual_version: self.versions.map(|v| v.1),
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -80,6 +89,10 @@ impl From<AppError> for ApiError {
                 versions: Some((expected, actual)),
                 ..ApiError::new(StatusCode::CONFLICT, "version_conflict", message)
             },
+            AppError::Busy { .. } => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+            },
             AppError::Rejected(rejection) => {
                 let code = match rejection {
                     CartError::NotFound => "cart_not_found",
@@ -89,6 +102,8 @@ impl From<AppError> for ApiError {
                     CartError::EmptySku => "empty_sku",
                     CartError::NotInCart(_) => "product_not_in_cart",
                     CartError::PriceMismatch { .. } => "price_mismatch",
+                    CartError::TooManyUnits { .. } => "too_many_units",
+                    CartError::TotalTooLarge => "total_too_large",
                 };
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
@@ -96,5 +111,27 @@ impl From<AppError> for ApiError {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+
+    use super::ApiError;
+    use crate::service::AppError;
+
+    /// A conflict that outlasted the retries of a command without `If-Match` is a
+    /// temporary refusal with a hint when to try again, not a 409 naming a version
+    /// the client never sent.
+    #[test]
+    fn a_busy_cart_answers_503_with_retry_after() {
+        let busy = AppError::Busy {
+            cart_id: "alice".into(),
+        };
+        let response = ApiError::from(busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 }
