@@ -171,6 +171,7 @@ macro_rules! event_store_conformance {
                 an_event_id_twice_in_one_append_is_refused,
                 event_versions_up_to_u32_max_round_trip,
                 unicode_and_large_payloads,
+                text_no_store_can_keep_is_refused_alike,
                 metadata_round_trips,
                 hostile_stream_ids_are_stored_verbatim,
                 hundred_thousand_events_read_back_in_order,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::append::must;
 use super::{ConformingStore, new_event, numbered_events};
 use crate::metadata::Metadata;
-use crate::store::ReadAll;
+use crate::store::{ReadAll, StoreError};
 use crate::version::ExpectedVersion;
 
 /// Unicode of every width and a 1 MiB payload come back byte for byte.
@@ -133,4 +133,34 @@ pub async fn hundred_thousand_events_read_back_in_order<S: ConformingStore>(stor
     }
     assert_eq!(next, TOTAL);
     assert_eq!(must(store.stream_version("bulk-3").await), TOTAL / 10);
+}
+
+/// Text no store can keep (U+0000) is refused by every store alike, wherever it is:
+/// stream id, event name, payload string or key, metadata; nothing is written.
+pub async fn text_no_store_can_keep_is_refused_alike<S: ConformingStore>(store: &S) {
+    let nul_in_key = serde_json::from_str::<serde_json::Value>(r#"{"a\u0000b": 1}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut in_metadata = new_event("Fine", json!({}));
+    in_metadata.metadata = Metadata::default().with("note", "a\u{0}b");
+    let appends = [
+        ("nul\u{0}stream", new_event("Fine", json!({}))),
+        ("s", new_event("Na\u{0}me", json!({}))),
+        ("s", new_event("Fine", json!({ "text": "a\u{0}b" }))),
+        ("s", new_event("Fine", json!([{ "deep": ["a\u{0}b"] }]))),
+        ("s", new_event("Fine", nul_in_key)),
+        ("s", in_metadata),
+    ];
+    for (stream, event) in appends {
+        match store
+            .append(stream, ExpectedVersion::Any, vec![event])
+            .await
+        {
+            Err(StoreError::Unstorable { reason, .. }) => {
+                assert!(reason.contains("U+0000"), "{reason}");
+            }
+            other => panic!("expected the append to {stream:?} to be refused, got {other:?}"),
+        }
+    }
+    assert_eq!(must(store.head_position().await), 0);
+    assert_eq!(must(store.stream_version("s").await), 0);
 }

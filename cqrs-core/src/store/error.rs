@@ -35,6 +35,16 @@ pub enum StoreError {
         /// The stream appended to.
         stream_id: String,
     },
+    /// The append holds text no store can keep (the character U+0000 in the stream
+    /// id, an event name, a payload or metadata); refused the same way by every
+    /// store, before anything is written.
+    #[error("append to stream `{stream_id:?}` refused: {reason}")]
+    Unstorable {
+        /// The stream appended to (quoted with escapes: it may hold the character).
+        stream_id: String,
+        /// What cannot be stored, and where.
+        reason: String,
+    },
     /// The stream's version would pass `u64::MAX`; nothing was written.
     #[error("stream `{stream_id}` is at version {version} and cannot take more events")]
     VersionOverflow {

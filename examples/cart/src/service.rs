@@ -39,6 +39,10 @@ pub enum AppError {
     /// version: that is a [`Conflict`](AppError::Conflict).
     #[error("cart `{cart_id}` kept changing under this command; try again")]
     Busy { cart_id: String },
+    /// The request holds text no store can keep (the character U+0000); nothing was
+    /// stored, on any store.
+    #[error("{0}")]
+    Unstorable(String),
     /// The cart has fewer versions than asked for.
     #[error("cart `{cart_id}` has {latest} versions; version {asked} does not exist")]
     NoSuchVersion {
@@ -175,6 +179,9 @@ impl<S: Store> CartApp<S> {
                 Err(AppError::UnknownCart(cart_id.to_owned()))
             }
             Err(CommandError::Rejected(error)) => Err(AppError::Rejected(error)),
+            Err(CommandError::Store(StoreError::Unstorable { reason, .. })) => {
+                Err(AppError::Unstorable(reason))
+            }
             Err(CommandError::Conflict { .. }) if expected_version.is_none() => {
                 Err(AppError::Busy {
                     cart_id: cart_id.to_owned(),

@@ -222,6 +222,14 @@ async fn every_error_status(backend: &Backend) {
         "malformed_body",
     )
     .await;
+    // 400 on every store: text no store can keep, nothing stored.
+    let nul = r#"{"sku":"a\u0000b","quantity":1,"unit_price_cents":1}"#;
+    expect_error(
+        post_raw(nul).await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "unstorable_text",
+    )
+    .await;
     let unknown = r#"{"sku":"a","quantity":1,"unit_price_cents":1,"colour":"red"}"#;
     expect_error(
         post_raw(unknown).await.unwrap(),

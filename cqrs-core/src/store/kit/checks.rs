@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use crate::envelope::NewEvent;
 use crate::store::StoreError;
 
-/// Refuses an append that no store may write: no events, or one event id twice.
+/// Refuses an append that no store may write: no events, one event id twice, or
+/// text holding U+0000 (PostgreSQL cannot keep it in `TEXT` or `JSONB`; every store
+/// refuses it, so an application sees the same answer on each).
 ///
 /// ```
 /// use cqrs_core::NewEvent;
@@ -15,12 +17,40 @@ use crate::store::StoreError;
 /// assert!(check_append("account-1", &[event.clone()]).is_ok());
 /// assert!(check_append("account-1", &[event.clone(), event]).is_err());
 /// assert!(check_append("account-1", &[]).is_err());
+/// let nul = NewEvent::new("Opened", 1, serde_json::json!({ "owner": "a\u{0}b" }));
+/// assert!(check_append("account-1", &[nul]).is_err());
 /// ```
 pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreError> {
     if events.is_empty() {
         return Err(StoreError::EmptyAppend {
             stream_id: stream_id.to_owned(),
         });
+    }
+    let unstorable = |reason: String| StoreError::Unstorable {
+        stream_id: stream_id.to_owned(),
+        reason,
+    };
+    if stream_id.contains('\0') {
+        return Err(unstorable(
+            "the stream id holds the character U+0000".into(),
+        ));
+    }
+    for (index, event) in events.iter().enumerate() {
+        let at = || format!("event {index} (`{:?}`)", event.event_name);
+        if event.event_name.contains('\0') {
+            return Err(unstorable(format!("the name of {} holds U+0000", at())));
+        }
+        if holds_nul(&event.payload) {
+            return Err(unstorable(format!("the payload of {} holds U+0000", at())));
+        }
+        if event
+            .metadata
+            .extra
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value))
+        {
+            return Err(unstorable(format!("the metadata of {} holds U+0000", at())));
+        }
     }
     // Most appends hold one or a few events: compare pairwise, without a set.
     let repeated = |index: usize, event: &NewEvent| {
@@ -41,6 +71,18 @@ pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreErr
         }
     }
     Ok(())
+}
+
+/// Whether a string or a key anywhere in the value holds U+0000.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+        _ => false,
+    }
 }
 
 /// The stream's version after appending `count` events at `version`, or the error

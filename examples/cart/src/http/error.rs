@@ -89,6 +89,9 @@ impl From<AppError> for ApiError {
                 versions: Some((expected, actual)),
                 ..ApiError::new(StatusCode::CONFLICT, "version_conflict", message)
             },
+            AppError::Unstorable(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "unstorable_text", message)
+            }
             AppError::Busy { .. } => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
