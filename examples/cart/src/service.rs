@@ -39,6 +39,10 @@ pub enum AppError {
     /// version: that is a [`Conflict`](AppError::Conflict).
     #[error("cart `{cart_id}` kept changing under this command; try again")]
     Busy { cart_id: String },
+    /// A cart id that is empty, blank, too long or holds control or invisible
+    /// characters.
+    #[error("cart id {0:?} is not usable: {1}")]
+    InvalidCartId(String, &'static str),
     /// The request holds text no store can keep (the character U+0000); nothing was
     /// stored, on any store.
     #[error("{0}")]
@@ -155,6 +159,7 @@ impl<S: Store> CartApp<S> {
         command: CartCommand,
         expected_version: Option<u64>,
     ) -> Result<Committed, AppError> {
+        check_cart_id(cart_id)?;
         let result = match expected_version {
             Some(version) => {
                 self.carts
@@ -203,6 +208,7 @@ impl<S: Store> CartApp<S> {
 
     /// A cart's contents now: its inline document, current as of the last command.
     pub async fn cart(&self, cart_id: &str) -> Result<CartView, AppError> {
+        check_cart_id(cart_id)?;
         let document = self
             .store()
             .load_document(CartView::NAME, &Cart::stream_id(cart_id))
@@ -213,6 +219,7 @@ impl<S: Store> CartApp<S> {
 
     /// A cart as it was after `version` events, projected from its history.
     pub async fn cart_at(&self, cart_id: &str, version: u64) -> Result<CartView, AppError> {
+        check_cart_id(cart_id)?;
         let history = self.read_history(cart_id).await?;
         let latest = history.last().map_or(0, |e| e.header.stream_version);
         if version == 0 || version > latest {
@@ -238,6 +245,7 @@ impl<S: Store> CartApp<S> {
 
     /// Every event of a cart, with versions and times.
     pub async fn history(&self, cart_id: &str) -> Result<Vec<HistoryEntry>, AppError> {
+        check_cart_id(cart_id)?;
         let history = self.read_history(cart_id).await?;
         Ok(history
             .into_iter()
@@ -379,4 +387,27 @@ impl<S: Store> CartApp<S> {
 /// The `top_products` runner over a store.
 pub fn top_runner<S: Store>(store: &S, options: RunnerOptions) -> TopRunner<S> {
     ProjectionRunner::new(store.clone(), DocumentTarget::new(store.clone())).with_options(options)
+}
+
+/// The longest cart id, in bytes.
+pub const MAX_CART_ID_BYTES: usize = 128;
+
+/// Refuses a cart id no customer could have meant: empty or blank, longer than
+/// [`MAX_CART_ID_BYTES`], or holding control or invisible (format) characters.
+pub fn check_cart_id(cart_id: &str) -> Result<(), AppError> {
+    let refuse = |why| Err(AppError::InvalidCartId(cart_id.to_owned(), why));
+    if cart_id.trim().is_empty() {
+        return refuse("it is empty or blank");
+    }
+    if cart_id.len() > MAX_CART_ID_BYTES {
+        return refuse("it is longer than 128 bytes");
+    }
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+    };
+    if cart_id.chars().any(invisible) {
+        return refuse("it holds a control or invisible character");
+    }
+    Ok(())
 }

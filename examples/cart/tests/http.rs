@@ -222,6 +222,17 @@ async fn every_error_status(backend: &Backend) {
         "malformed_body",
     )
     .await;
+    // 400: a cart id no customer could have meant (blank, invisible characters).
+    for id in ["%20%20", "a%E2%80%8Bb", "x%01"] {
+        let url = server.url(&format!("/carts/{id}/items"));
+        let answer = client
+            .post(url)
+            .json(&serde_json::json!({"sku": "a", "quantity": 1, "unit_price_cents": 1}))
+            .send()
+            .await
+            .unwrap();
+        expect_error(answer, StatusCode::BAD_REQUEST, "invalid_cart_id").await;
+    }
     // 400 on every store: text no store can keep, nothing stored.
     let nul = r#"{"sku":"a\u0000b","quantity":1,"unit_price_cents":1}"#;
     expect_error(

@@ -89,6 +89,9 @@ impl From<AppError> for ApiError {
                 versions: Some((expected, actual)),
                 ..ApiError::new(StatusCode::CONFLICT, "version_conflict", message)
             },
+            AppError::InvalidCartId(..) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_cart_id", message)
+            }
             AppError::Unstorable(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "unstorable_text", message)
             }
