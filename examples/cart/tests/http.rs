@@ -298,6 +298,17 @@ async fn every_error_status(backend: &Backend) {
     expect_error(response, StatusCode::NOT_FOUND, "cart_not_found").await;
     let response = client.get(server.url("/nowhere")).send().await.unwrap();
     expect_error(response, StatusCode::NOT_FOUND, "route_not_found").await;
+    let response = client
+        .patch(server.url("/carts/carol"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
     add(&client, &server, "carol", "apple", 1, 40).await;
     let response = client
         .get(server.url("/carts/carol?as_of_version=9"))

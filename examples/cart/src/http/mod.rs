@@ -55,6 +55,7 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
         .route("/projections", get(routes::projections::<S>))
         .route("/health", get(routes::health::<S>))
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(app)

@@ -176,6 +176,14 @@ pub(super) async fn health<S: Store>(State(app): State<AppState<S>>) -> Result<R
     .into_response())
 }
 
+pub(super) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method; see the README for the API",
+    )
+}
+
 pub(super) async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
