@@ -108,7 +108,27 @@ impl PostgresOptions {
             url: redacted.clone(),
             source: Box::new(source),
         };
+        let scheme = self.url.split("://").next().unwrap_or_default();
+        if !matches!(scheme, "postgres" | "postgresql") {
+            return Err(StoreError::InvalidSetting {
+                setting: "url",
+                value: redacted,
+                reason: "a PostgreSQL URL starts with `postgres://` or `postgresql://`".into(),
+            });
+        }
         let options = PgConnectOptions::from_str(&self.url).map_err(connection_error)?;
+        // One direct attempt first: a pool retries until its timeout and then says
+        // only "pool timed out"; this names the real cause (refused, unknown host,
+        // authentication) at once.
+        let probe = tokio::time::timeout(
+            self.connect_timeout,
+            <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)
+        .and_then(|connected| connected)
+        .map_err(connection_error)?;
+        let _ = sqlx::Connection::close(probe).await;
         let schema = quote_identifier(&self.schema);
         let set_path = format!("SET search_path TO {schema}");
         let pool = PgPoolOptions::new()

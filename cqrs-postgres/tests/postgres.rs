@@ -225,6 +225,25 @@ async fn a_refused_connection_names_the_url_without_its_password() {
         !format!("{error:?}").contains("hunter2"),
         "the password leaked: {error:?}"
     );
+    let cause = std::error::Error::source(&error).map(ToString::to_string);
+    assert!(
+        cause.as_deref().is_some_and(|c| c.contains("refused")),
+        "the cause is named: {cause:?}"
+    );
+}
+
+/// A URL of another database is refused before anything is tried.
+#[tokio::test]
+async fn a_url_of_another_database_is_refused() {
+    let error = PostgresOptions::new("mysql://root@127.0.0.1:3306/app")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::InvalidSetting { setting: "url", .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("postgres://"), "{error}");
 }
 
 #[tokio::test]

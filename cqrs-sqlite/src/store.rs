@@ -55,6 +55,19 @@ impl SqliteEventStore {
         if path == Path::new(":memory:") {
             return Self::open_in_memory().await;
         }
+        // SQLite says only "unable to open database file" for a missing directory.
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+            && !parent.is_dir()
+        {
+            return Err(StoreError::Connection {
+                url: path.display().to_string(),
+                source: Box::new(std::io::Error::other(format!(
+                    "the directory {} does not exist; create it first",
+                    parent.display()
+                ))),
+            });
+        }
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

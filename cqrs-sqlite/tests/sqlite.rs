@@ -146,6 +146,13 @@ async fn a_file_that_cannot_be_opened_is_named_in_the_error() {
         error.to_string().contains("/nonexistent-dir/cart.db"),
         "{error}"
     );
+    let cause = std::error::Error::source(&error).map(ToString::to_string);
+    assert!(
+        cause
+            .as_deref()
+            .is_some_and(|c| c.contains("directory /nonexistent-dir does not exist")),
+        "{cause:?}"
+    );
 }
 
 #[tokio::test]
