@@ -260,11 +260,15 @@ fn print<T: serde::Serialize>(
 }
 
 async fn serve<S: Store>(store: S, addr: std::net::SocketAddr) -> Result<(), Failure> {
+    // INFO by default (`RUST_LOG` to change it); colours only on a terminal, so a
+    // redirected log holds plain text.
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=debug")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
         .init();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let app = CartApp::with_worker(store, async move {
