@@ -3,7 +3,27 @@
 use cqrs_core::StoreError;
 
 pub(crate) fn backend(operation: impl Into<String>, source: sqlx::Error) -> StoreError {
-    StoreError::backend(operation, source)
+    if is_transient(&source) {
+        StoreError::unavailable(operation, source)
+    } else {
+        StoreError::backend(operation, source)
+    }
+}
+
+/// Faults that may pass: a lost or refused connection, the pool exhausted, a server
+/// shutting down or out of resources (disk full), a serialization failure.
+fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") // connection exception
+                || code.starts_with("53") // insufficient resources
+                || code.starts_with("57P") // operator intervention
+                || code == "40001" // serialization failure
+                || code == "40P01" // deadlock detected
+        }),
+        _ => false,
+    }
 }
 
 /// An append error, with the one refusal users can act on spelled out.
@@ -16,7 +36,7 @@ pub(crate) fn append_failed(stream_id: &str, source: sqlx::Error) -> StoreError 
     } else {
         format!("append to stream `{stream_id}`")
     };
-    StoreError::backend(operation, source)
+    backend(operation, source)
 }
 
 /// Whether the error is a unique-constraint violation on the event id.

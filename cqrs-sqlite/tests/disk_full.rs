@@ -68,6 +68,7 @@ async fn appends_work_again_after_the_disk_was_full() {
         {
             Ok(_) => {}
             Err(error) => {
+                assert!(error.is_transient(), "a full disk may pass: {error:?}");
                 failures.push(format!("{error}: {:?}", std::error::Error::source(&error)));
                 if failures.len() == 4 {
                     break;

@@ -112,6 +112,18 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
+    /// The database could not do it now but may soon: a lost connection, a lock held
+    /// too long, a full disk, a server shutting down. Nothing was written (or, for a
+    /// commit whose answer was lost, an append retried with the same event ids is
+    /// recognised). Try again later.
+    #[error("{operation} failed for now; try again")]
+    Unavailable {
+        /// What the store was doing, with the stream or position involved.
+        operation: String,
+        /// What the driver reported.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Any other database failure, with what was being done.
     #[error("{operation} failed")]
     Backend {
@@ -127,6 +139,22 @@ impl StoreError {
     /// Whether this is an optimistic-concurrency conflict.
     pub fn is_conflict(&self) -> bool {
         matches!(self, StoreError::WrongExpectedVersion { .. })
+    }
+
+    /// Whether trying again later may succeed ([`StoreError::Unavailable`]).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+
+    /// Wraps a driver error that trying again later may cure.
+    pub fn unavailable(
+        operation: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError::Unavailable {
+            operation: operation.into(),
+            source: source.into(),
+        }
     }
 
     /// Wraps a driver error with what was being done.

@@ -57,6 +57,10 @@ pub enum AppError {
     /// No projection has this name.
     #[error("no projection is named `{0}`; `cart projections` lists them")]
     UnknownProjection(String),
+    /// The store could not do it now (a lost connection, a lock, a full disk); trying
+    /// again later may succeed.
+    #[error("{0}")]
+    Unavailable(String),
     /// The store, a stored event or a projection failed.
     #[error("{0}")]
     Internal(String),
@@ -64,7 +68,11 @@ pub enum AppError {
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
-        AppError::Internal(error_chain(&error))
+        if error.is_transient() {
+            AppError::Unavailable(error_chain(&error))
+        } else {
+            AppError::Internal(error_chain(&error))
+        }
     }
 }
 
@@ -187,6 +195,7 @@ impl<S: Store> CartApp<S> {
             Err(CommandError::Store(StoreError::Unstorable { reason, .. })) => {
                 Err(AppError::Unstorable(reason))
             }
+            Err(CommandError::Store(error)) => Err(error.into()),
             Err(CommandError::Conflict { .. }) if expected_version.is_none() => {
                 Err(AppError::Busy {
                     cart_id: cart_id.to_owned(),

@@ -255,13 +255,15 @@ async fn commit_one_by_one<B: Transactional>(
         indices
             .iter()
             .map(|&i| {
-                Err(StoreError::backend(
-                    format!(
-                        "{what} the append to stream `{}`",
-                        group[i].request.stream_id
-                    ),
-                    with_causes(error),
-                ))
+                let operation = format!(
+                    "{what} the append to stream `{}`",
+                    group[i].request.stream_id
+                );
+                Err(if error.is_transient() {
+                    StoreError::unavailable(operation, with_causes(error))
+                } else {
+                    StoreError::backend(operation, with_causes(error))
+                })
             })
             .collect()
     };

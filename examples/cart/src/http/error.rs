@@ -95,6 +95,14 @@ impl From<AppError> for ApiError {
             AppError::Unstorable(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "unstorable_text", message)
             }
+            AppError::Unavailable(_) => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    message,
+                )
+            },
             AppError::Busy { .. } => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
@@ -139,5 +147,19 @@ mod tests {
         let response = ApiError::from(busy).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+
+    /// A store fault that may pass (a lost connection, a full disk) is 503 with
+    /// `Retry-After`, not 500: a client can tell "try again" from a bug.
+    #[test]
+    fn a_transient_store_fault_answers_503_with_retry_after() {
+        let fault =
+            cqrs_core::StoreError::unavailable("append", std::io::Error::other("disk full"));
+        let response = ApiError::from(AppError::from(fault)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        let bug = cqrs_core::StoreError::backend("append", std::io::Error::other("bug"));
+        let response = ApiError::from(AppError::from(bug)).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 }
