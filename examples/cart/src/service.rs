@@ -215,6 +215,36 @@ impl<S: Store> CartApp<S> {
         }
     }
 
+    /// The cart's version now, if the client accepts it: any version of an existing
+    /// cart for `None` (`If-Match: *`), else one of `versions`; otherwise the conflict.
+    pub async fn accepted_version(
+        &self,
+        cart_id: &str,
+        versions: &Option<Vec<u64>>,
+    ) -> Result<u64, AppError> {
+        check_cart_id(cart_id)?;
+        let actual = self
+            .store()
+            .stream_version(&Cart::stream_id(cart_id))
+            .await?;
+        let accepted = match versions {
+            None if actual == 0 => return Err(AppError::UnknownCart(cart_id.to_owned())),
+            None => true,
+            Some(versions) => versions.contains(&actual),
+        };
+        if accepted {
+            return Ok(actual);
+        }
+        Err(AppError::Conflict {
+            cart_id: cart_id.to_owned(),
+            expected: versions
+                .as_ref()
+                .and_then(|v| v.first().copied())
+                .unwrap_or(0),
+            actual,
+        })
+    }
+
     /// A cart's contents now: its inline document, current as of the last command.
     pub async fn cart(&self, cart_id: &str) -> Result<CartView, AppError> {
         check_cart_id(cart_id)?;

@@ -37,8 +37,66 @@ on_every_store!(
     happy_path,
     every_error_status,
     racing_clients_with_the_same_if_match,
+    if_match_star_and_lists,
     state_survives_a_restart
 );
+
+/// `If-Match: *` asks for an existing cart, a list for one of its versions (RFC 9110).
+async fn if_match_star_and_lists(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    let checkout = |cart: &str, if_match: &'static str| {
+        client
+            .post(server.url(&format!("/carts/{cart}/checkout")))
+            .header(header::IF_MATCH, if_match)
+            .send()
+    };
+    expect_error(
+        checkout("nobody", "*").await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "cart_not_found",
+    )
+    .await;
+    assert_eq!(
+        add(&client, &server, "dora", "apple", 1, 40).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        add(&client, &server, "dora", "apple", 1, 40).await.status(),
+        StatusCode::OK
+    );
+    let refused = expect_error(
+        checkout("dora", r#""1", W/"3""#).await.unwrap(),
+        StatusCode::CONFLICT,
+        "version_conflict",
+    )
+    .await;
+    assert_eq!(refused["error"]["actual_version"], 2);
+    let accepted = checkout("dora", r#""1", "2""#).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(accepted.headers()[header::ETAG], "\"3\"");
+    expect_error(
+        add_with_if_match(&client, &server, "dora", "*").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "cart_checked_out",
+    )
+    .await;
+}
+
+async fn add_with_if_match(
+    client: &Client,
+    server: &Server,
+    cart: &str,
+    if_match: &'static str,
+) -> reqwest::Response {
+    client
+        .post(server.url(&format!("/carts/{cart}/items")))
+        .header(header::IF_MATCH, if_match)
+        .json(&json!({ "sku": "pear", "quantity": 1, "unit_price_cents": 10 }))
+        .send()
+        .await
+        .unwrap()
+}
 
 async fn json_of(response: reqwest::Response) -> Value {
     response.json::<Value>().await.unwrap()

@@ -38,8 +38,17 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
-/// The version in an `If-Match` header (`"3"` or `3`), if the client sent one.
-pub(super) struct IfMatch(pub(super) Option<u64>);
+/// An `If-Match` header, per RFC 9110: `*` (the cart exists) or a list of ETags
+/// (`"3"`, `W/"3"`, `"3", "4"`), if the client sent one.
+pub(super) struct IfMatch(pub(super) Option<Condition>);
+
+/// What the client requires of the cart's version.
+pub(super) enum Condition {
+    /// Any version: the cart must exist.
+    Exists,
+    /// One of these versions.
+    OneOf(Vec<u64>),
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
@@ -52,13 +61,22 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "malformed_if_match",
-                "If-Match must be the cart's version as an ETag, such as \"3\"",
+                "If-Match must be `*` or the cart's versions as ETags, such as \"3\" or \"3\", \"4\"",
             )
         };
         let text = value.to_str().map_err(|_| bad())?.trim();
-        let text = text.strip_prefix("W/").unwrap_or(text);
-        let version = text.trim_matches('"').parse::<u64>().map_err(|_| bad())?;
-        Ok(IfMatch(Some(version)))
+        if text == "*" {
+            return Ok(IfMatch(Some(Condition::Exists)));
+        }
+        let versions = text
+            .split(',')
+            .map(|tag| {
+                let tag = tag.trim();
+                let tag = tag.strip_prefix("W/").unwrap_or(tag);
+                tag.trim_matches('"').parse::<u64>().map_err(|_| bad())
+            })
+            .collect::<Result<Vec<u64>, ApiError>>()?;
+        Ok(IfMatch(Some(Condition::OneOf(versions))))
     }
 }
 

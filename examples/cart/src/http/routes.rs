@@ -10,7 +10,7 @@ use cqrs_core::Store;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::extract::{Body, IfMatch, Query};
+use super::extract::{Body, Condition, IfMatch, Query};
 use crate::domain::CartCommand;
 use crate::service::{CartApp, Committed};
 
@@ -56,13 +56,31 @@ fn etag(version: u64) -> HeaderMap {
     headers
 }
 
+/// `None` for `*` (any version), else the accepted versions.
+fn condition_versions(condition: Condition) -> Option<Vec<u64>> {
+    match condition {
+        Condition::Exists => None,
+        Condition::OneOf(versions) => Some(versions),
+    }
+}
+
 async fn command<S: Store>(
     app: &CartApp<S>,
     cart_id: &str,
     command: CartCommand,
     if_match: IfMatch,
 ) -> Result<Response, ApiError> {
-    let committed: Committed = app.execute(cart_id, command, if_match.0).await?;
+    let expected = match if_match.0 {
+        None => None,
+        Some(Condition::OneOf(versions)) if versions.len() == 1 => versions.first().copied(),
+        // `*` or a list: the version now, if it is one the client accepts; the
+        // command then expects exactly that version, so the check holds at the append.
+        Some(condition) => Some(
+            app.accepted_version(cart_id, &condition_versions(condition))
+                .await?,
+        ),
+    };
+    let committed: Committed = app.execute(cart_id, command, expected).await?;
     Ok((StatusCode::OK, etag(committed.version), Json(committed)).into_response())
 }
 
