@@ -80,6 +80,25 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// Path parameters; one that does not decode (not UTF-8 after percent-decoding)
+/// gives 400 as JSON.
+pub(super) struct Path<T>(pub(super) T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_path",
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
 /// A query string; a malformed one gives 400.
 pub(super) struct Query<T>(pub(super) T);
 

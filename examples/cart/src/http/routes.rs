@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cqrs_core::Store;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::extract::{Body, Condition, IfMatch, Query};
+use super::extract::{Body, Condition, IfMatch, Path, Query};
 use crate::domain::CartCommand;
 use crate::service::{CartApp, Committed};
 
