@@ -57,6 +57,13 @@ pub enum AppError {
     /// No projection has this name.
     #[error("no projection is named `{0}`; `cart projections` lists them")]
     UnknownProjection(String),
+    /// A read asked for a view at least at a position it has not reached in time.
+    #[error("view `{view}` is at position {position}, not yet at {wanted}; try again")]
+    Behind {
+        view: &'static str,
+        position: u64,
+        wanted: u64,
+    },
     /// The store could not do it now (a lost connection, a lock, a full disk); trying
     /// again later may succeed.
     #[error("{0}")]
@@ -97,6 +104,19 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Committed {
     pub version: u64,
+    /// The global position of the last event written: a read of a catch-up view
+    /// can ask for at least this position (`?min_position=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+}
+
+/// How current a read of a catch-up view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// The last position of the log the view reflects.
+    pub position: u64,
+    /// The log's head when the read was answered; `head - position` is the lag.
+    pub head: u64,
 }
 
 /// A projection's place in the log, for `cart projections` and `GET /projections`.
@@ -178,6 +198,7 @@ impl<S: Store> CartApp<S> {
         };
         match result {
             Ok(events) => {
+                let position = events.last().map(|e| e.header.position);
                 let version = match events.last() {
                     Some(last) => last.header.stream_version,
                     None => {
@@ -186,7 +207,7 @@ impl<S: Store> CartApp<S> {
                             .await?
                     }
                 };
-                Ok(Committed { version })
+                Ok(Committed { version, position })
             }
             Err(CommandError::Rejected(CartError::NotFound)) => {
                 Err(AppError::UnknownCart(cart_id.to_owned()))
@@ -302,23 +323,47 @@ impl<S: Store> CartApp<S> {
     /// The products with the most units added, over every cart, from the
     /// `top_products` view once it has caught up with the log (or after 2 s).
     pub async fn top_products(&self, limit: usize) -> Result<Vec<ProductCount>, AppError> {
+        Ok(self.top_products_fresh(limit, None).await?.0)
+    }
+
+    /// The same with how current it is; with `min_position`, only a view that has
+    /// reached that position (waiting up to 2 s), else [`AppError::Behind`].
+    pub async fn top_products_fresh(
+        &self,
+        limit: usize,
+        min_position: Option<u64>,
+    ) -> Result<(Vec<ProductCount>, Freshness), AppError> {
         let head = self.store().head_position().await?;
-        let view = if self.worker.is_some() {
-            self.wait_for_top_products(head, Duration::from_secs(2))
+        let wanted = min_position.unwrap_or(head).max(head);
+        let (view, position) = if self.worker.is_some() {
+            self.wait_for_top_products(wanted, Duration::from_secs(2))
                 .await?
         } else {
             let mut runner = self.on_demand.lock().await;
-            runner.catch_up().await?;
-            cqrs_core::runner::read_view(&runner.target().view(), Clone::clone)
+            let progress = runner.catch_up().await?;
+            let view = cqrs_core::runner::read_view(&runner.target().view(), Clone::clone);
+            (view, progress.checkpoint.max(head))
         };
-        Ok(view.query(TopProducts { limit }))
+        if let Some(min_position) = min_position
+            && position < min_position
+        {
+            return Err(AppError::Behind {
+                view: ProductPopularity::NAME,
+                position,
+                wanted: min_position,
+            });
+        }
+        Ok((
+            view.query(TopProducts { limit }),
+            Freshness { position, head },
+        ))
     }
 
     async fn wait_for_top_products(
         &self,
         head: u64,
         patience: Duration,
-    ) -> Result<ProductPopularity, AppError> {
+    ) -> Result<(ProductPopularity, u64), AppError> {
         let started = Instant::now();
         loop {
             let stored = self.store().load_view(ProductPopularity::NAME).await?;
@@ -326,8 +371,9 @@ impl<S: Store> CartApp<S> {
             if position >= head || started.elapsed() >= patience {
                 return match stored {
                     Some(view) => serde_json::from_value(view.state)
+                        .map(|view| (view, position))
                         .map_err(|e| AppError::Internal(e.to_string())),
-                    None => Ok(ProductPopularity::default()),
+                    None => Ok((ProductPopularity::default(), position)),
                 };
             }
             tokio::time::sleep(Duration::from_millis(10)).await;

@@ -38,8 +38,41 @@ on_every_store!(
     every_error_status,
     racing_clients_with_the_same_if_match,
     if_match_star_and_lists,
+    reads_say_how_fresh_they_are,
     state_survives_a_restart
 );
+
+/// A write names the position it committed; a read of the catch-up view says which
+/// position it reflects and its lag, and can ask for at least a position: read your
+/// own writes, or 503 `view_behind` when the view does not get there in time.
+async fn reads_say_how_fresh_they_are(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    let written = json_of(add(&client, &server, "erin", "apple", 2, 40).await).await;
+    let position = written["position"].as_u64().unwrap();
+    let top = client
+        .get(server.url(&format!("/products/top?min_position={position}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(top.status(), StatusCode::OK);
+    let reflected: u64 = top.headers()["x-read-position"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(reflected >= position, "{reflected} < {position}");
+    assert_eq!(top.headers()["x-read-lag"], "0");
+    let body = json_of(top).await;
+    assert_eq!(body[0]["sku"], "apple");
+    let ahead = client
+        .get(server.url(&format!("/products/top?min_position={}", position + 1_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ahead.headers()[header::RETRY_AFTER], "1");
+    expect_error(ahead, StatusCode::SERVICE_UNAVAILABLE, "view_behind").await;
+}
 
 /// `If-Match: *` asks for an existing cart, a list for one of its versions (RFC 9110).
 async fn if_match_star_and_lists(backend: &Backend) {
@@ -132,7 +165,10 @@ async fn happy_path(backend: &Backend) {
     let response = add(&client, &server, "alice", "apple", 3, 40).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(etag(&response), "\"1\"");
-    assert_eq!(json_of(response).await, json!({ "version": 1 }));
+    assert_eq!(
+        json_of(response).await,
+        json!({ "version": 1, "position": 1 })
+    );
     add(&client, &server, "alice", "pear", 1, 65).await;
     add(&client, &server, "bob", "apple", 5, 40).await;
 

@@ -95,6 +95,10 @@ impl From<AppError> for ApiError {
             AppError::Unstorable(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "unstorable_text", message)
             }
+            AppError::Behind { .. } => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "view_behind", message)
+            },
             AppError::Unavailable(_) => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(

@@ -40,6 +40,8 @@ pub(super) struct CartQuery {
 #[serde(deny_unknown_fields)]
 pub(super) struct TopQuery {
     limit: Option<usize>,
+    /// Answer only from a view that reached this position (a write's `position`).
+    min_position: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -174,7 +176,15 @@ pub(super) async fn top_products<S: Store>(
     Query(query): Query<TopQuery>,
 ) -> Result<Response, ApiError> {
     let limit = query.limit.unwrap_or(10).min(1_000);
-    Ok(Json(app.top_products(limit).await?).into_response())
+    let (top, fresh) = app.top_products_fresh(limit, query.min_position).await?;
+    let mut response = Json(top).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-read-position", fresh.position.into());
+    headers.insert(
+        "x-read-lag",
+        fresh.head.saturating_sub(fresh.position).into(),
+    );
+    Ok(response)
 }
 
 pub(super) async fn projections<S: Store>(
