@@ -4,159 +4,16 @@
 mod support;
 
 use reqwest::{Client, StatusCode, header};
-use serde_json::{Value, json};
-use support::{Backend, Server};
-
-/// Writes each scenario once and runs it on both stores.
-macro_rules! on_every_store {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(backend) = super::Backend::sqlite(stringify!($scenario)) else { return };
-                    super::$scenario(&backend).await;
-                    backend.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(backend) = super::Backend::postgres(stringify!($scenario)) else { return };
-                    super::$scenario(&backend).await;
-                    backend.cleanup().await;
-                }
-            )*
-        }
-    };
-}
+use serde_json::json;
+use support::Backend;
+use support::client::{add, etag, expect_error, json_of, on_every_store};
 
 on_every_store!(
     happy_path,
     every_error_status,
     racing_clients_with_the_same_if_match,
-    if_match_star_and_lists,
-    reads_say_how_fresh_they_are,
     state_survives_a_restart
 );
-
-/// A write names the position it committed; a read of the catch-up view says which
-/// position it reflects and its lag, and can ask for at least a position: read your
-/// own writes, or 503 `view_behind` when the view does not get there in time.
-async fn reads_say_how_fresh_they_are(backend: &Backend) {
-    let server = backend.serve().await;
-    let client = Client::new();
-    let written = json_of(add(&client, &server, "erin", "apple", 2, 40).await).await;
-    let position = written["position"].as_u64().unwrap();
-    let top = client
-        .get(server.url(&format!("/products/top?min_position={position}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(top.status(), StatusCode::OK);
-    let reflected: u64 = top.headers()["x-read-position"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(reflected >= position, "{reflected} < {position}");
-    assert_eq!(top.headers()["x-read-lag"], "0");
-    let body = json_of(top).await;
-    assert_eq!(body[0]["sku"], "apple");
-    let ahead = client
-        .get(server.url(&format!("/products/top?min_position={}", position + 1_000)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ahead.headers()[header::RETRY_AFTER], "1");
-    expect_error(ahead, StatusCode::SERVICE_UNAVAILABLE, "view_behind").await;
-}
-
-/// `If-Match: *` asks for an existing cart, a list for one of its versions (RFC 9110).
-async fn if_match_star_and_lists(backend: &Backend) {
-    let server = backend.serve().await;
-    let client = Client::new();
-    let checkout = |cart: &str, if_match: &'static str| {
-        client
-            .post(server.url(&format!("/carts/{cart}/checkout")))
-            .header(header::IF_MATCH, if_match)
-            .send()
-    };
-    expect_error(
-        checkout("nobody", "*").await.unwrap(),
-        StatusCode::NOT_FOUND,
-        "cart_not_found",
-    )
-    .await;
-    assert_eq!(
-        add(&client, &server, "dora", "apple", 1, 40).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        add(&client, &server, "dora", "apple", 1, 40).await.status(),
-        StatusCode::OK
-    );
-    let refused = expect_error(
-        checkout("dora", r#""1", W/"3""#).await.unwrap(),
-        StatusCode::CONFLICT,
-        "version_conflict",
-    )
-    .await;
-    assert_eq!(refused["error"]["actual_version"], 2);
-    let accepted = checkout("dora", r#""1", "2""#).await.unwrap();
-    assert_eq!(accepted.status(), StatusCode::OK);
-    assert_eq!(accepted.headers()[header::ETAG], "\"3\"");
-    expect_error(
-        add_with_if_match(&client, &server, "dora", "*").await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "cart_checked_out",
-    )
-    .await;
-}
-
-async fn add_with_if_match(
-    client: &Client,
-    server: &Server,
-    cart: &str,
-    if_match: &'static str,
-) -> reqwest::Response {
-    client
-        .post(server.url(&format!("/carts/{cart}/items")))
-        .header(header::IF_MATCH, if_match)
-        .json(&json!({ "sku": "pear", "quantity": 1, "unit_price_cents": 10 }))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn json_of(response: reqwest::Response) -> Value {
-    response.json::<Value>().await.unwrap()
-}
-
-fn etag(response: &reqwest::Response) -> String {
-    response.headers()[header::ETAG]
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn add(
-    client: &Client,
-    server: &Server,
-    cart: &str,
-    sku: &str,
-    quantity: u32,
-    price: u64,
-) -> reqwest::Response {
-    client
-        .post(server.url(&format!("/carts/{cart}/items")))
-        .json(&json!({ "sku": sku, "quantity": quantity, "unit_price_cents": price }))
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn happy_path(backend: &Backend) {
     let server = backend.serve().await;
@@ -280,21 +137,6 @@ async fn happy_path(backend: &Backend) {
     assert_eq!(health["status"], "ok");
     assert_eq!(health["head_position"], 7);
     server.stop().await;
-}
-
-async fn expect_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(response.status(), status, "for {code}");
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
-    let body = json_of(response).await;
-    assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(
-        !body["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .is_empty(),
-        "{body}"
-    );
-    body
 }
 
 async fn every_error_status(backend: &Backend) {

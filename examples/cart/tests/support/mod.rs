@@ -1,6 +1,8 @@
 //! A real server on a free loopback port, and stores to run it on.
 #![allow(dead_code)]
 
+pub(crate) mod client;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

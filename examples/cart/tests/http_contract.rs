@@ -1,0 +1,85 @@
+//! The HTTP contract a client programs against, on SQLite and (with `DATABASE_URL`)
+//! PostgreSQL: `If-Match` as RFC 9110 has it, and reads that say how fresh they are.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+mod support;
+
+use reqwest::{Client, StatusCode, header};
+use support::Backend;
+use support::client::{add, add_with_if_match, expect_error, json_of, on_every_store};
+
+on_every_store!(if_match_star_and_lists, reads_say_how_fresh_they_are);
+
+/// A write names the position it committed; a read of the catch-up view says which
+/// position it reflects and its lag, and can ask for at least a position: read your
+/// own writes, or 503 `view_behind` when the view does not get there in time.
+async fn reads_say_how_fresh_they_are(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    let written = json_of(add(&client, &server, "erin", "apple", 2, 40).await).await;
+    let position = written["position"].as_u64().unwrap();
+    let top = client
+        .get(server.url(&format!("/products/top?min_position={position}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(top.status(), StatusCode::OK);
+    let reflected: u64 = top.headers()["x-read-position"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(reflected >= position, "{reflected} < {position}");
+    assert_eq!(top.headers()["x-read-lag"], "0");
+    let body = json_of(top).await;
+    assert_eq!(body[0]["sku"], "apple");
+    let ahead = client
+        .get(server.url(&format!("/products/top?min_position={}", position + 1_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ahead.headers()[header::RETRY_AFTER], "1");
+    expect_error(ahead, StatusCode::SERVICE_UNAVAILABLE, "view_behind").await;
+}
+
+/// `If-Match: *` asks for an existing cart, a list for one of its versions (RFC 9110).
+async fn if_match_star_and_lists(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    let checkout = |cart: &str, if_match: &'static str| {
+        client
+            .post(server.url(&format!("/carts/{cart}/checkout")))
+            .header(header::IF_MATCH, if_match)
+            .send()
+    };
+    expect_error(
+        checkout("nobody", "*").await.unwrap(),
+        StatusCode::NOT_FOUND,
+        "cart_not_found",
+    )
+    .await;
+    assert_eq!(
+        add(&client, &server, "dora", "apple", 1, 40).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        add(&client, &server, "dora", "apple", 1, 40).await.status(),
+        StatusCode::OK
+    );
+    let refused = expect_error(
+        checkout("dora", r#""1", W/"3""#).await.unwrap(),
+        StatusCode::CONFLICT,
+        "version_conflict",
+    )
+    .await;
+    assert_eq!(refused["error"]["actual_version"], 2);
+    let accepted = checkout("dora", r#""1", "2""#).await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(accepted.headers()[header::ETAG], "\"3\"");
+    expect_error(
+        add_with_if_match(&client, &server, "dora", "*").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "cart_checked_out",
+    )
+    .await;
+}
