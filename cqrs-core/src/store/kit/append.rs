@@ -17,8 +17,11 @@ use crate::store::{AppendResult, StoreError};
 use crate::version::ExpectedVersion;
 
 /// How often an append whose stream another writer moved between reading its version
-/// and inserting is tried again before it reports the conflict.
+/// and inserting is tried again before it reports the conflict: a few times for an
+/// exact expectation (the next try will most likely find it stale anyway), many for
+/// one that any version satisfies, which must not fail because of a busy stream.
 const MOVED_ATTEMPTS: usize = 3;
+const MOVED_ATTEMPTS_ANY_VERSION: usize = 100;
 
 /// One append as a caller asked for it.
 #[derive(Debug, Clone)]
@@ -76,12 +79,21 @@ pub async fn append_in<T: WriteTx>(
             Step::Placed(appended) => return Ok(appended),
             Step::Unplaced { actual } => return unplaced(tx, request, Some(actual)).await,
             Step::Clash(Clash::EventId) => return unplaced(tx, request, None).await,
-            Step::Clash(Clash::StreamMoved) if attempts < MOVED_ATTEMPTS => continue,
+            Step::Clash(Clash::StreamMoved) if attempts < moved_attempts(request.expected) => {
+                continue;
+            }
             Step::Clash(Clash::StreamMoved) => {
                 let actual = tx.reads().stream_version(&request.stream_id).await?;
                 return unplaced(tx, request, Some(actual)).await;
             }
         }
+    }
+}
+
+fn moved_attempts(expected: ExpectedVersion) -> usize {
+    match expected {
+        ExpectedVersion::Any | ExpectedVersion::StreamExists => MOVED_ATTEMPTS_ANY_VERSION,
+        ExpectedVersion::NoStream | ExpectedVersion::Exact(_) => MOVED_ATTEMPTS,
     }
 }
 
