@@ -1,5 +1,6 @@
 //! The HTTP contract a client programs against, on SQLite and (with `DATABASE_URL`)
-//! PostgreSQL: `If-Match` as RFC 9110 has it, and reads that say how fresh they are.
+//! PostgreSQL: `If-Match` as RFC 9110 has it, reads that say how fresh they are, and
+//! two serving processes on one store.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 mod support;
@@ -8,7 +9,11 @@ use reqwest::{Client, StatusCode, header};
 use support::Backend;
 use support::client::{add, add_with_if_match, expect_error, json_of, on_every_store};
 
-on_every_store!(if_match_star_and_lists, reads_say_how_fresh_they_are);
+on_every_store!(
+    if_match_star_and_lists,
+    reads_say_how_fresh_they_are,
+    two_servers_on_one_store_lose_no_add
+);
 
 /// A write names the position it committed; a read of the catch-up view says which
 /// position it reflects and its lag, and can ask for at least a position: read your
@@ -82,4 +87,49 @@ async fn if_match_star_and_lists(backend: &Backend) {
         "cart_checked_out",
     )
     .await;
+}
+
+/// Two servers on one store stand for two processes: clients of both add to one
+/// cart at once, without `If-Match`. Every add is acknowledged (conflicts between
+/// the processes are retried, never answered), and both servers then show one unit
+/// per acknowledged add.
+async fn two_servers_on_one_store_lose_no_add(backend: &Backend) {
+    let servers = [backend.serve().await, backend.serve().await];
+    let client = Client::new();
+    let clients: Vec<_> = (0..16)
+        .map(|n| {
+            let url = servers[n % 2].url("/carts/shared/items");
+            let client = client.clone();
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for _ in 0..10 {
+                    let answer = client
+                        .post(&url)
+                        .json(&serde_json::json!({"sku": "apple", "quantity": 1, "unit_price_cents": 40}))
+                        .send()
+                        .await
+                        .unwrap();
+                    statuses.push(answer.status());
+                }
+                statuses
+            })
+        })
+        .collect();
+    for task in clients {
+        for status in task.await.unwrap() {
+            assert_eq!(status, StatusCode::OK);
+        }
+    }
+    for server in &servers {
+        let cart = json_of(
+            client
+                .get(server.url("/carts/shared"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(cart["lines"]["apple"]["quantity"], 160, "{cart}");
+        assert_eq!(cart["version"], 160, "{cart}");
+    }
 }
