@@ -267,14 +267,25 @@ impl<S: Store> CartApp<S> {
     }
 
     /// A cart's contents now: its inline document, current as of the last command.
+    ///
+    /// A document behind its stream (another process appended without keeping the
+    /// view) is not served stale: the cart is projected from its events instead, and
+    /// an event that cannot be read is an error naming it.
     pub async fn cart(&self, cart_id: &str) -> Result<CartView, AppError> {
         check_cart_id(cart_id)?;
+        let stream_id = Cart::stream_id(cart_id);
         let document = self
             .store()
-            .load_document(CartView::NAME, &Cart::stream_id(cart_id))
-            .await?
-            .ok_or_else(|| AppError::UnknownCart(cart_id.to_owned()))?;
-        Ok(StreamDocuments::<CartView>::decode(document)?)
+            .load_document(CartView::NAME, &stream_id)
+            .await?;
+        let version = self.store().stream_version(&stream_id).await?;
+        match document {
+            Some(document) if document.version >= version => {
+                Ok(StreamDocuments::<CartView>::decode(document)?)
+            }
+            _ if version == 0 => Err(AppError::UnknownCart(cart_id.to_owned())),
+            _ => self.cart_at(cart_id, version).await,
+        }
     }
 
     /// A cart as it was after `version` events, projected from its history.

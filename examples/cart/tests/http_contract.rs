@@ -12,8 +12,37 @@ use support::client::{add, add_with_if_match, expect_error, json_of, on_every_st
 on_every_store!(
     if_match_star_and_lists,
     reads_say_how_fresh_they_are,
-    two_servers_on_one_store_lose_no_add
+    two_servers_on_one_store_lose_no_add,
+    a_cart_behind_its_stream_is_read_from_its_events
 );
+
+/// Events appended by a process that does not keep the cart view (a script, an
+/// import) leave the stored view behind; reading the cart still shows them.
+async fn a_cart_behind_its_stream_is_read_from_its_events(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    add(&client, &server, "fay", "apple", 1, 40).await;
+    let event = cqrs_core::NewEvent::new(
+        "cart.item_added",
+        2,
+        serde_json::json!({ "sku": "pear", "quantity": 2, "unit_price_cents": 65 }),
+    );
+    let expected = cqrs_core::ExpectedVersion::Exact(1);
+    match backend {
+        Backend::Sqlite(_) => {
+            let store = backend.sqlite_store().await;
+            cqrs_core::EventStore::append(&store, "cart-fay", expected, vec![event]).await
+        }
+        Backend::Postgres { .. } => {
+            let store = backend.postgres_store().await;
+            cqrs_core::EventStore::append(&store, "cart-fay", expected, vec![event]).await
+        }
+    }
+    .unwrap();
+    let cart = json_of(client.get(server.url("/carts/fay")).send().await.unwrap()).await;
+    assert_eq!(cart["version"], 2, "{cart}");
+    assert_eq!(cart["lines"]["pear"]["quantity"], 2, "{cart}");
+}
 
 /// A write names the position it committed; a read of the catch-up view says which
 /// position it reflects and its lag, and can ask for at least a position: read your
