@@ -57,6 +57,7 @@ pub struct PostgresOptions {
     schema: String,
     max_connections: u32,
     connect_timeout: Duration,
+    application_name: Option<String>,
 }
 
 impl PostgresOptions {
@@ -67,7 +68,15 @@ impl PostgresOptions {
             schema: "public".into(),
             max_connections: 10,
             connect_timeout: Duration::from_secs(10),
+            application_name: None,
         }
+    }
+
+    /// Names the store's connections (`application_name`), so operators can find
+    /// them in `pg_stat_activity`. Default: what the URL says, else none.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application_name = Some(name.into());
+        self
     }
 
     /// Keeps the store's tables in this schema (created if missing).
@@ -116,7 +125,10 @@ impl PostgresOptions {
                 reason: "a PostgreSQL URL starts with `postgres://` or `postgresql://`".into(),
             });
         }
-        let options = PgConnectOptions::from_str(&self.url).map_err(connection_error)?;
+        let mut options = PgConnectOptions::from_str(&self.url).map_err(connection_error)?;
+        if let Some(name) = &self.application_name {
+            options = options.application_name(name);
+        }
         // One direct attempt first: a pool retries until its timeout and then says
         // only "pool timed out"; this names the real cause (refused, unknown host,
         // authentication) at once.
