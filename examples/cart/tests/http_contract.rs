@@ -13,8 +13,58 @@ on_every_store!(
     if_match_star_and_lists,
     reads_say_how_fresh_they_are,
     two_servers_on_one_store_lose_no_add,
-    a_cart_behind_its_stream_is_read_from_its_events
+    a_cart_behind_its_stream_is_read_from_its_events,
+    a_stuck_projection_shows_on_its_reads
 );
+
+/// An event the `top_products` projection cannot read (a poison event) stops it:
+/// its reads still answer, with the lag in `X-Read-Lag`, and a read asking for a
+/// later position gets 503 `view_behind` instead of stale data.
+async fn a_stuck_projection_shows_on_its_reads(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    add(&client, &server, "gus", "apple", 1, 40).await;
+    let poison = cqrs_core::NewEvent::new(
+        "cart.item_added",
+        2,
+        serde_json::json!({ "sku": 5, "quantity": "many" }),
+    );
+    let expected = cqrs_core::ExpectedVersion::NoStream;
+    match backend {
+        Backend::Sqlite(_) => {
+            let store = backend.sqlite_store().await;
+            cqrs_core::EventStore::append(&store, "cart-poison", expected, vec![poison]).await
+        }
+        Backend::Postgres { .. } => {
+            let store = backend.postgres_store().await;
+            cqrs_core::EventStore::append(&store, "cart-poison", expected, vec![poison]).await
+        }
+    }
+    .unwrap();
+    let written = json_of(add(&client, &server, "gus", "pear", 1, 65).await).await;
+    let position = written["position"].as_u64().unwrap();
+    let top = client
+        .get(server.url("/products/top"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(top.status(), StatusCode::OK);
+    let lag: u64 = top.headers()["x-read-lag"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        lag >= 2,
+        "the poison and the add after it are not reflected: lag {lag}"
+    );
+    let behind = client
+        .get(server.url(&format!("/products/top?min_position={position}")))
+        .send()
+        .await
+        .unwrap();
+    expect_error(behind, StatusCode::SERVICE_UNAVAILABLE, "view_behind").await;
+}
 
 /// Events appended by a process that does not keep the cart view (a script, an
 /// import) leave the stored view behind; reading the cart still shows them.
