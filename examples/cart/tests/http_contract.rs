@@ -29,18 +29,9 @@ async fn a_stuck_projection_shows_on_its_reads(backend: &Backend) {
         2,
         serde_json::json!({ "sku": 5, "quantity": "many" }),
     );
-    let expected = cqrs_core::ExpectedVersion::NoStream;
-    match backend {
-        Backend::Sqlite(_) => {
-            let store = backend.sqlite_store().await;
-            cqrs_core::EventStore::append(&store, "cart-poison", expected, vec![poison]).await
-        }
-        Backend::Postgres { .. } => {
-            let store = backend.postgres_store().await;
-            cqrs_core::EventStore::append(&store, "cart-poison", expected, vec![poison]).await
-        }
-    }
-    .unwrap();
+    backend
+        .append_directly("cart-poison", cqrs_core::ExpectedVersion::NoStream, poison)
+        .await;
     let written = json_of(add(&client, &server, "gus", "pear", 1, 65).await).await;
     let position = written["position"].as_u64().unwrap();
     let top = client
@@ -77,18 +68,9 @@ async fn a_cart_behind_its_stream_is_read_from_its_events(backend: &Backend) {
         2,
         serde_json::json!({ "sku": "pear", "quantity": 2, "unit_price_cents": 65 }),
     );
-    let expected = cqrs_core::ExpectedVersion::Exact(1);
-    match backend {
-        Backend::Sqlite(_) => {
-            let store = backend.sqlite_store().await;
-            cqrs_core::EventStore::append(&store, "cart-fay", expected, vec![event]).await
-        }
-        Backend::Postgres { .. } => {
-            let store = backend.postgres_store().await;
-            cqrs_core::EventStore::append(&store, "cart-fay", expected, vec![event]).await
-        }
-    }
-    .unwrap();
+    backend
+        .append_directly("cart-fay", cqrs_core::ExpectedVersion::Exact(1), event)
+        .await;
     let cart = json_of(client.get(server.url("/carts/fay")).send().await.unwrap()).await;
     assert_eq!(cart["version"], 2, "{cart}");
     assert_eq!(cart["lines"]["pear"]["quantity"], 2, "{cart}");

@@ -107,6 +107,32 @@ impl Backend {
         }
     }
 
+    /// Appends an event straight to the store, as a process without the cart's
+    /// views (a script, an import) would.
+    pub(crate) async fn append_directly(
+        &self,
+        stream_id: &str,
+        expected: cqrs_core::ExpectedVersion,
+        event: cqrs_core::NewEvent,
+    ) {
+        use cqrs_core::EventStore;
+        match self {
+            Backend::Sqlite(_) => {
+                self.sqlite_store()
+                    .await
+                    .append(stream_id, expected, vec![event])
+                    .await
+            }
+            Backend::Postgres { .. } => {
+                self.postgres_store()
+                    .await
+                    .append(stream_id, expected, vec![event])
+                    .await
+            }
+        }
+        .unwrap();
+    }
+
     pub(crate) async fn cleanup(&self) {
         match self {
             Backend::Sqlite(path) => remove_sqlite(path),
