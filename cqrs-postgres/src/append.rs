@@ -12,7 +12,7 @@ use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 
 use crate::columns::{self, EventColumns};
-use crate::error::{append_failed, backend, is_duplicate_event_id};
+use crate::error::{backend, is_duplicate_event_id};
 use crate::{group_statement, read, side_tables};
 
 /// The store's side of the kit's group committer (`cqrs_core::store::kit`): the
@@ -177,7 +177,7 @@ impl WriteTx for PgTx {
                 Ok(Ok(positions))
             }
             Err(error) if is_duplicate_event_id(&error) => Ok(Err(Clash::EventId)),
-            Err(error) => Err(append_failed(stream_id, error)),
+            Err(error) => Err(backend(format!("append to stream `{stream_id}`"), error)),
         }
     }
 

@@ -26,19 +26,6 @@ fn is_transient(error: &sqlx::Error) -> bool {
     }
 }
 
-/// An append error, with the one refusal users can act on spelled out.
-pub(crate) fn append_failed(stream_id: &str, source: sqlx::Error) -> StoreError {
-    let nul = matches!(&source, sqlx::Error::Database(db) if db.code().as_deref() == Some("22P05"));
-    let operation = if nul {
-        format!(
-            "append to stream `{stream_id}`: a payload or metadata string holds U+0000, which PostgreSQL JSONB cannot store"
-        )
-    } else {
-        format!("append to stream `{stream_id}`")
-    };
-    backend(operation, source)
-}
-
 /// Whether the error is a unique-constraint violation on the event id.
 pub(crate) fn is_duplicate_event_id(error: &sqlx::Error) -> bool {
     match error {

@@ -61,8 +61,9 @@
 //!
 //! # Limits
 //!
-//! `JSONB` cannot hold the character U+0000 in strings; such a payload is refused
-//! with an error naming the stream, and nothing is appended. Schema names are at
+//! `JSONB` and `TEXT` cannot hold the character U+0000; an append holding it is
+//! refused before it reaches the database (`StoreError::Unstorable`, the same on
+//! every store), and nothing is appended. Schema names are at
 //! most 63 bytes (PostgreSQL's identifier limit); a longer one is refused when the
 //! store connects. Event versions are `BIGINT` (migration 0006), so every `u32`
 //! round-trips.

@@ -34,6 +34,17 @@ pub struct AppendRequest {
     pub events: Vec<NewEvent>,
 }
 
+impl AppendRequest {
+    /// The request for an [`EventStore::append`](crate::EventStore::append) call.
+    pub fn new(stream_id: &str, expected: ExpectedVersion, events: Vec<NewEvent>) -> Self {
+        AppendRequest {
+            stream_id: stream_id.to_owned(),
+            expected,
+            events,
+        }
+    }
+}
+
 /// The time an append is recorded at, in microseconds: what every store can keep
 /// exactly, so the result of an append equals what is read back.
 pub fn commit_time() -> DateTime<Utc> {

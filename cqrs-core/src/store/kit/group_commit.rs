@@ -111,11 +111,7 @@ impl<B: Transactional> GroupCommit<B> {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let request = AppendRequest {
-            stream_id: stream_id.to_owned(),
-            expected,
-            events,
-        };
+        let request = AppendRequest::new(stream_id, expected, events);
         check_append(&request.stream_id, &request.events)?;
         let views = self.inline.views_for(&request.events);
         let stream_id = request.stream_id.clone();

@@ -188,11 +188,7 @@ impl EventStore for InMemoryEventStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let request = AppendRequest {
-            stream_id: stream_id.to_owned(),
-            expected,
-            events,
-        };
+        let request = AppendRequest::new(stream_id, expected, events);
         let views = self.inline.views_for(&request.events);
         let mut state = self.write();
         let mut tx = tx::MemoryTx::new(&mut state);
