@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::event::{DecodeError, DomainEvent, EncodeError};
 use crate::metadata::Metadata;
+use crate::payload::Payload;
 
 /// An event ready to be appended: serialized, with its id and metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +16,8 @@ pub struct NewEvent {
     pub event_name: String,
     /// Persisted schema version.
     pub event_version: u32,
-    /// The variant's data.
-    pub payload: serde_json::Value,
+    /// The variant's data, as JSON text.
+    pub payload: Payload,
     /// Correlation, causation, time and application values.
     pub metadata: Metadata,
 }
@@ -30,12 +31,12 @@ impl NewEvent {
     /// let old = cqrs_core::NewEvent::new("cart.item_added", 1, serde_json::json!({ "sku": "apple" }));
     /// assert_eq!((old.event_name.as_str(), old.event_version), ("cart.item_added", 1));
     /// ```
-    pub fn new(name: impl Into<String>, version: u32, payload: serde_json::Value) -> Self {
+    pub fn new(name: impl Into<String>, version: u32, payload: impl Into<Payload>) -> Self {
         NewEvent {
             event_id: Uuid::new_v4(),
             event_name: name.into(),
             event_version: version,
-            payload,
+            payload: payload.into(),
             metadata: Metadata::default(),
         }
     }
@@ -79,8 +80,8 @@ pub struct EventHeader {
 pub struct RecordedEvent {
     /// Where, when and what.
     pub header: EventHeader,
-    /// The variant's data.
-    pub payload: serde_json::Value,
+    /// The variant's data, as the store holds it.
+    pub payload: Payload,
 }
 
 /// A stored event decoded into the application's event enum.
@@ -119,7 +120,7 @@ impl EventHeader {
     /// Decodes this event's payload into `E`; an error names the event by this header.
     pub fn decode_payload<E: DomainEvent>(
         &self,
-        payload: serde_json::Value,
+        payload: &Payload,
     ) -> Result<E, Box<EventDecodeError>> {
         E::decode(&self.event_name, self.event_version, payload).map_err(|source| {
             Box::new(EventDecodeError {
@@ -138,7 +139,7 @@ impl RecordedEvent {
     /// Decodes the payload into `E`, keeping the header.
     pub fn decode<E: DomainEvent>(self) -> Result<EventEnvelope<E>, Box<EventDecodeError>> {
         let RecordedEvent { header, payload } = self;
-        let event = header.decode_payload(payload)?;
+        let event = header.decode_payload(&payload)?;
         Ok(EventEnvelope { header, event })
     }
 }

@@ -1,5 +1,7 @@
 //! Domain events: the facts an aggregate records.
 
+use crate::payload::Payload;
+
 /// The persisted identity of one event variant: its name and schema version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventType {
@@ -32,8 +34,8 @@ pub struct EventType {
 /// let event = AccountEvent::Opened { owner: "ada".into() };
 /// assert_eq!(event.event_type().name, "account.opened");
 /// let payload = event.encode().unwrap();
-/// assert_eq!(payload, serde_json::json!({ "owner": "ada" }));
-/// let back = AccountEvent::decode("account.opened", 2, payload).unwrap();
+/// assert_eq!(payload.as_str(), r#"{"owner":"ada"}"#);
+/// let back = AccountEvent::decode("account.opened", 2, &payload).unwrap();
 /// assert_eq!(back, event);
 /// assert_eq!(AccountEvent::Closed.event_type().name, "Closed");
 /// ```
@@ -49,11 +51,13 @@ pub trait DomainEvent: Sized + Send + Sync + 'static {
     /// The persisted name and version of this event.
     fn event_type(&self) -> &'static EventType;
 
-    /// The payload to store: the variant's data without the variant name.
-    fn encode(&self) -> Result<serde_json::Value, EncodeError>;
+    /// The payload to store: the variant's data without the variant name, as JSON text.
+    fn encode(&self) -> Result<Payload, EncodeError>;
 
-    /// Rebuilds an event from a stored name, version and payload.
-    fn decode(name: &str, version: u32, payload: serde_json::Value) -> Result<Self, DecodeError>;
+    /// Rebuilds an event from a stored name, version and payload: straight from the
+    /// text into the variant, or, for an older version with upcasters, through each
+    /// upcaster first.
+    fn decode(name: &str, version: u32, payload: &Payload) -> Result<Self, DecodeError>;
 
     /// The persisted event names, in declaration order.
     fn event_names() -> impl Iterator<Item = &'static str> {

@@ -118,7 +118,7 @@ where
             None => P::default(),
         };
         for recorded in events.iter().filter(|e| P::handles(&e.header.event_name)) {
-            if let Some(event) = P::decode_event(&recorded.header, recorded.payload.clone())? {
+            if let Some(event) = P::decode_event(&recorded.header, &recorded.payload)? {
                 state.project(&recorded.header, event)?;
             }
         }

@@ -36,7 +36,7 @@ pub trait Projection: Send + Sync + 'static {
     /// as a warning).
     fn decode_event(
         header: &EventHeader,
-        payload: serde_json::Value,
+        payload: &crate::Payload,
     ) -> Result<Option<Self::Event>, Box<crate::envelope::EventDecodeError>> {
         match header.decode_payload::<Self::Event>(payload) {
             Ok(event) => Ok(Some(event)),

@@ -96,9 +96,9 @@ head AS (
 INSERT INTO cqrs_events
     (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata,
      recorded_at)
-SELECT head.last - $7 + e.ord, $1, $8 + e.ord, e.id, e.name, e.ver, e.payload, e.meta, $9
+SELECT head.last - $7 + e.ord, $1, $8 + e.ord, e.id, e.name, e.ver, e.payload::json, e.meta::json, $9
 FROM stream, head,
-     unnest($2::uuid[], $3::text[], $4::int8[], $5::jsonb[], $6::jsonb[])
+     unnest($2::uuid[], $3::text[], $4::int8[], $5::text[], $6::text[])
          WITH ORDINALITY AS e(id, name, ver, payload, meta, ord)
 RETURNING position";
 

@@ -55,9 +55,9 @@ INSERT INTO cqrs_events
     (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata,
      recorded_at)
 SELECT head.last - total.events + placed.offset + e.ord, placed.stream_id,
-       placed.version - placed.count + e.ord, e.id, e.name, e.ver, e.payload, e.meta, $12
+       placed.version - placed.count + e.ord, e.id, e.name, e.ver, e.payload::json, e.meta::json, $12
 FROM head, total, placed
-JOIN unnest($5::int8[], $6::int8[], $7::uuid[], $8::text[], $9::int8[], $10::jsonb[], $11::jsonb[])
+JOIN unnest($5::int8[], $6::int8[], $7::uuid[], $8::text[], $9::int8[], $10::text[], $11::text[])
     AS e(req, ord, id, name, ver, payload, meta) ON e.req = placed.idx
 RETURNING stream_id, position, stream_version";
 
@@ -69,7 +69,7 @@ pub(crate) async fn write(
     group: &[&AppendRequest],
 ) -> Option<Vec<Option<AppendResult>>> {
     let recorded_at = commit_time();
-    let metadata: Vec<Vec<serde_json::Value>> = group
+    let metadata: Vec<Vec<String>> = group
         .iter()
         .map(|r| columns::encode_metadata(&r.stream_id, &r.events))
         .collect::<Result<_, _>>()

@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         "hold every u32 event version",
         include_str!("../migrations/0006_event_version_bigint.sql"),
     ),
+    (
+        7,
+        "keep payloads and metadata as JSON text",
+        include_str!("../migrations/0007_payload_as_json_text.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes starting at the same time.

@@ -200,21 +200,18 @@ async fn insert_events(
                 .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
             let stream_version =
                 i64::try_from(next_version).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-            rows.push((event, stream_version, event.payload.to_string(), metadata));
+            rows.push((event, stream_version, metadata));
         }
-        insert.push_values(
-            rows,
-            |mut row, (event, stream_version, payload, metadata)| {
-                row.push_bind(stream_id)
-                    .push_bind(stream_version)
-                    .push_bind(event.event_id.to_string())
-                    .push_bind(event.event_name.as_str())
-                    .push_bind(i64::from(event.event_version))
-                    .push_bind(payload)
-                    .push_bind(metadata)
-                    .push_bind(recorded_at);
-            },
-        );
+        insert.push_values(rows, |mut row, (event, stream_version, metadata)| {
+            row.push_bind(stream_id)
+                .push_bind(stream_version)
+                .push_bind(event.event_id.to_string())
+                .push_bind(event.event_name.as_str())
+                .push_bind(i64::from(event.event_version))
+                .push_bind(event.payload.as_str())
+                .push_bind(metadata)
+                .push_bind(recorded_at);
+        });
         insert.push(" RETURNING position");
         let rows: Vec<(i64,)> = insert.build_query_as().fetch_all(&mut *conn).await?;
         for (position,) in rows {

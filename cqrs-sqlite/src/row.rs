@@ -1,7 +1,7 @@
 //! Rows of `cqrs_events` as recorded events.
 
 use cqrs_core::store::kit::{EventRow, corrupt_column};
-use cqrs_core::{RecordedEvent, StoreError};
+use cqrs_core::{Payload, RecordedEvent, StoreError};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -27,7 +27,9 @@ pub(crate) fn decode(row: &SqliteRow) -> Result<RecordedEvent, StoreError> {
         event_version: row
             .try_get(5)
             .map_err(corrupt_column("event_version", at))?,
-        payload: serde_json::from_str(&payload).map_err(corrupt_column("payload", at))?,
+        // Kept as the text stored: a payload that is not JSON fails where it is
+        // decoded, with an error naming the event.
+        payload: Payload::from_stored(payload),
         metadata: serde_json::from_str(&metadata).map_err(corrupt_column("metadata", at))?,
         recorded_at: row.try_get(8).map_err(corrupt_column("recorded_at", at))?,
     }

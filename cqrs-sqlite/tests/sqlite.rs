@@ -162,7 +162,7 @@ async fn a_corrupt_row_is_an_error_naming_its_position() {
         .append("s", ExpectedVersion::NoStream, numbered_events("N", 0, 2))
         .await
         .unwrap();
-    sqlx::query("UPDATE cqrs_events SET payload = '{not json' WHERE position = 2")
+    sqlx::query("UPDATE cqrs_events SET metadata = '{not json' WHERE position = 2")
         .execute(store.pool())
         .await
         .unwrap();
@@ -171,6 +171,39 @@ async fn a_corrupt_row_is_an_error_naming_its_position() {
         matches!(error, StoreError::Corrupt { position: 2, .. }),
         "{error:?}"
     );
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, cqrs_core::DomainEvent)]
+enum Numbered {
+    N { n: u64 },
+}
+
+/// A payload is handed out as the text stored and decoded where it is used: text
+/// that is not JSON fails there, naming the event.
+#[tokio::test]
+async fn a_corrupt_payload_fails_to_decode_naming_its_event() {
+    let store = SqliteEventStore::open_in_memory().await.unwrap();
+    store
+        .append("s", ExpectedVersion::NoStream, numbered_events("N", 0, 2))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE cqrs_events SET payload = '{not json' WHERE position = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let mut read = store.read_stream("s", 1, 10).await.unwrap().into_iter();
+    let first = read.next().unwrap().decode::<Numbered>().unwrap();
+    assert!(matches!(first.event, Numbered::N { n: 0 }));
+    let error = read.next().unwrap().decode::<Numbered>().unwrap_err();
+    assert_eq!((error.position, error.stream_version), (2, 2));
+    assert_eq!(
+        (error.stream_id.as_str(), error.event_name.as_str()),
+        ("s", "N")
+    );
+    assert!(matches!(
+        error.source,
+        cqrs_core::DecodeError::Payload { .. }
+    ));
 }
 
 #[tokio::test]

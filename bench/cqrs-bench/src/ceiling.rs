@@ -59,7 +59,7 @@ pub async fn postgres_inserts(pool: &sqlx::PgPool, writers: usize, inserts: usiz
         "CREATE TABLE bench_ceiling (
              position BIGSERIAL PRIMARY KEY, stream_id TEXT NOT NULL, stream_version BIGINT NOT NULL,
              event_id UUID NOT NULL, event_name TEXT NOT NULL, event_version INT NOT NULL,
-             payload JSONB NOT NULL, metadata JSONB NOT NULL, recorded_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+             payload JSON NOT NULL, metadata JSON NOT NULL, recorded_at TIMESTAMPTZ NOT NULL DEFAULT now())",
     )
     .execute(pool)
     .await;
@@ -72,7 +72,7 @@ pub async fn postgres_inserts(pool: &sqlx::PgPool, writers: usize, inserts: usiz
         async move {
             sqlx::query(
                 "INSERT INTO bench_ceiling (stream_id, stream_version, event_id, event_name, event_version, payload, metadata)
-                 VALUES ($1, $2, $3, 'cart.item_added', 1, $4::jsonb, $5::jsonb)",
+                 VALUES ($1, $2, $3, 'cart.item_added', 1, $4::json, $5::json)",
             )
             .bind(format!("cart-ceiling-{writer}"))
             .bind(n as i64 + 1)

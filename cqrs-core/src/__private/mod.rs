@@ -16,6 +16,7 @@ pub use crate::aggregate::Aggregate;
 pub use crate::command::{Command, Decision};
 pub use crate::envelope::{EventEnvelope, EventHeader};
 pub use crate::event::{DecodeError, DomainEvent, EncodeError, EventType};
+pub use crate::payload::Payload;
 pub use crate::projection::{HandlerError, Projection, ProjectionHandler};
 pub use crate::query::{Query, QueryHandler};
 
@@ -78,37 +79,68 @@ pub const fn variant_id(name: &str) -> u64 {
 
 mod variant_content;
 
-/// Serializes an event's variant data alone (no `{ "Variant": ... }` wrapper).
+/// Serializes an event's variant data alone (no `{ "Variant": ... }` wrapper), as
+/// JSON text.
 pub fn encode_variant<E: serde::Serialize>(
     event: &E,
     event_name: &'static str,
-) -> Result<serde_json::Value, EncodeError> {
-    variant_content::to_content(event).map_err(|source| {
-        if source.to_string() == variant_content::NOT_A_VARIANT {
-            EncodeError::NotTagged { event: event_name }
-        } else {
-            EncodeError::Serialize {
-                event: event_name,
-                source,
-            }
+) -> Result<Payload, EncodeError> {
+    let serialize = |source| EncodeError::Serialize {
+        event: event_name,
+        source,
+    };
+    match variant_content::to_content(event) {
+        Ok(bytes) => {
+            Payload::from_encoded(bytes).map_err(|e| serialize(serde::ser::Error::custom(e)))
         }
-    })
+        Err(source) if source.to_string() == variant_content::NOT_A_VARIANT => {
+            Err(EncodeError::NotTagged { event: event_name })
+        }
+        Err(source) => Err(serialize(source)),
+    }
 }
 
 mod variant_decoder;
 
-/// Rebuilds an event from the variant's data.
+/// Rebuilds an event from the variant's data, straight from the stored text.
 pub fn decode_variant<E: serde::de::DeserializeOwned>(
+    variant: &'static str,
+    name: &str,
+    version: u32,
+    payload: &Payload,
+) -> Result<E, DecodeError> {
+    variant_decoder::from_text(variant, payload.as_str())
+        .map_err(|source| payload_error(name, version, source))
+}
+
+/// Rebuilds an event from the variant's data as the last upcaster returned it.
+pub fn decode_upcasted<E: serde::de::DeserializeOwned>(
     variant: &'static str,
     name: &str,
     version: u32,
     payload: serde_json::Value,
 ) -> Result<E, DecodeError> {
-    variant_decoder::from_content(variant, payload).map_err(|source| DecodeError::Payload {
+    variant_decoder::from_content(variant, payload)
+        .map_err(|source| payload_error(name, version, source))
+}
+
+/// A stored payload as a `serde_json::Value`, the input of the first upcaster.
+pub fn payload_value(
+    payload: &Payload,
+    name: &str,
+    version: u32,
+) -> Result<serde_json::Value, DecodeError> {
+    payload
+        .to_value()
+        .map_err(|source| payload_error(name, version, source))
+}
+
+fn payload_error(name: &str, version: u32, source: serde_json::Error) -> DecodeError {
+    DecodeError::Payload {
         name: name.to_owned(),
         version,
         source,
-    })
+    }
 }
 
 /// An upcaster: a function from an older payload to the next version's.

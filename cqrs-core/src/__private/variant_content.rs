@@ -1,97 +1,95 @@
-//! Serializes an enum value as its variant's content alone, straight into a
-//! `serde_json::Value`: what serde would put under the variant's name, without
-//! building the `{ "Variant": ... }` wrapper first.
+//! Serializes an enum value as its variant's content alone, straight into JSON text:
+//! what serde would put under the variant's name, without writing the
+//! `{ "Variant": ... }` wrapper or building a `serde_json::Value` first.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
-use serde_json::Value;
-
-type Json = serde_json::value::Serializer;
-type JsonTuple = <Json as ser::Serializer>::SerializeTuple;
-type JsonStruct = <Json as ser::Serializer>::SerializeStruct;
 
 /// The message of the error for a value that is not an externally tagged variant.
 pub(super) const NOT_A_VARIANT: &str = "cqrs: not an externally tagged enum variant";
 
-fn not_a_variant() -> serde_json::Error {
-    ser::Error::custom(NOT_A_VARIANT)
+fn not_a_variant<E: ser::Error>() -> E {
+    E::custom(NOT_A_VARIANT)
 }
 
-/// Serializes `value` (an enum) as its variant's content.
-pub(super) fn to_content<T: Serialize + ?Sized>(value: &T) -> Result<Value, serde_json::Error> {
-    value.serialize(VariantContent)
+/// Serializes `value` (an enum) as its variant's content, as JSON text.
+pub(super) fn to_content<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, serde_json::Error> {
+    let mut out = Vec::with_capacity(128);
+    value.serialize(VariantContent(&mut serde_json::Serializer::new(&mut out)))?;
+    Ok(out)
 }
 
-struct VariantContent;
+/// Hands a variant's content to `S`, and refuses anything that is not a variant.
+struct VariantContent<S>(S);
 
-/// A tuple variant's fields, as an array.
-pub(super) struct TupleContent(JsonTuple);
+/// A tuple variant's fields, as a tuple of `S`.
+struct TupleContent<T>(T);
 
-/// A struct variant's fields, as an object.
-pub(super) struct StructContent(JsonStruct);
+/// A struct variant's fields, as a struct of `S`.
+struct StructContent<T>(T);
 
-impl ser::SerializeTupleVariant for TupleContent {
-    type Ok = Value;
-    type Error = serde_json::Error;
+impl<T: ser::SerializeTuple> ser::SerializeTupleVariant for TupleContent<T> {
+    type Ok = T::Ok;
+    type Error = T::Error;
 
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Self::Error> {
-        ser::SerializeTuple::serialize_element(&mut self.0, value)
+    fn serialize_field<F: Serialize + ?Sized>(&mut self, value: &F) -> Result<(), Self::Error> {
+        self.0.serialize_element(value)
     }
 
-    fn end(self) -> Result<Value, Self::Error> {
-        ser::SerializeTuple::end(self.0)
+    fn end(self) -> Result<T::Ok, Self::Error> {
+        self.0.end()
     }
 }
 
-impl ser::SerializeStructVariant for StructContent {
-    type Ok = Value;
-    type Error = serde_json::Error;
+impl<T: ser::SerializeStruct> ser::SerializeStructVariant for StructContent<T> {
+    type Ok = T::Ok;
+    type Error = T::Error;
 
-    fn serialize_field<T: Serialize + ?Sized>(
+    fn serialize_field<F: Serialize + ?Sized>(
         &mut self,
         key: &'static str,
-        value: &T,
+        value: &F,
     ) -> Result<(), Self::Error> {
-        ser::SerializeStruct::serialize_field(&mut self.0, key, value)
+        self.0.serialize_field(key, value)
     }
 
     fn skip_field(&mut self, key: &'static str) -> Result<(), Self::Error> {
-        ser::SerializeStruct::skip_field(&mut self.0, key)
+        self.0.skip_field(key)
     }
 
-    fn end(self) -> Result<Value, Self::Error> {
-        ser::SerializeStruct::end(self.0)
+    fn end(self) -> Result<T::Ok, Self::Error> {
+        self.0.end()
     }
 }
 
 macro_rules! refuse {
     ($($method:ident($($arg:ty),*)),* $(,)?) => {
         $(
-            fn $method(self, $(_: $arg),*) -> Result<Value, serde_json::Error> {
+            fn $method(self, $(_: $arg),*) -> Result<S::Ok, S::Error> {
                 Err(not_a_variant())
             }
         )*
     };
 }
 
-impl ser::Serializer for VariantContent {
-    type Ok = Value;
-    type Error = serde_json::Error;
-    type SerializeSeq = Impossible<Value, serde_json::Error>;
-    type SerializeTuple = Impossible<Value, serde_json::Error>;
-    type SerializeTupleStruct = Impossible<Value, serde_json::Error>;
-    type SerializeTupleVariant = TupleContent;
-    type SerializeMap = Impossible<Value, serde_json::Error>;
-    type SerializeStruct = Impossible<Value, serde_json::Error>;
-    type SerializeStructVariant = StructContent;
+impl<S: ser::Serializer> ser::Serializer for VariantContent<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Impossible<S::Ok, S::Error>;
+    type SerializeTuple = Impossible<S::Ok, S::Error>;
+    type SerializeTupleStruct = Impossible<S::Ok, S::Error>;
+    type SerializeTupleVariant = TupleContent<S::SerializeTuple>;
+    type SerializeMap = Impossible<S::Ok, S::Error>;
+    type SerializeStruct = Impossible<S::Ok, S::Error>;
+    type SerializeStructVariant = StructContent<S::SerializeStruct>;
 
     fn serialize_unit_variant(
         self,
         _: &'static str,
         _: u32,
         _: &'static str,
-    ) -> Result<Value, serde_json::Error> {
-        Ok(Value::Null)
+    ) -> Result<S::Ok, S::Error> {
+        self.0.serialize_unit()
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -100,8 +98,8 @@ impl ser::Serializer for VariantContent {
         _: u32,
         _: &'static str,
         value: &T,
-    ) -> Result<Value, serde_json::Error> {
-        value.serialize(Json {})
+    ) -> Result<S::Ok, S::Error> {
+        value.serialize(self.0)
     }
 
     fn serialize_tuple_variant(
@@ -110,8 +108,8 @@ impl ser::Serializer for VariantContent {
         _: u32,
         _: &'static str,
         len: usize,
-    ) -> Result<TupleContent, serde_json::Error> {
-        ser::Serializer::serialize_tuple(Json {}, len).map(TupleContent)
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        self.0.serialize_tuple(len).map(TupleContent)
     }
 
     fn serialize_struct_variant(
@@ -120,8 +118,8 @@ impl ser::Serializer for VariantContent {
         _: u32,
         _: &'static str,
         len: usize,
-    ) -> Result<StructContent, serde_json::Error> {
-        ser::Serializer::serialize_struct(Json {}, name, len).map(StructContent)
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        self.0.serialize_struct(name, len).map(StructContent)
     }
 
     refuse!(
@@ -144,7 +142,7 @@ impl ser::Serializer for VariantContent {
         serialize_unit_struct(&'static str),
     );
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Value, serde_json::Error> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<S::Ok, S::Error> {
         Err(not_a_variant())
     }
 
@@ -152,15 +150,15 @@ impl ser::Serializer for VariantContent {
         self,
         _: &'static str,
         _: &T,
-    ) -> Result<Value, serde_json::Error> {
+    ) -> Result<S::Ok, S::Error> {
         Err(not_a_variant())
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, serde_json::Error> {
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
         Err(not_a_variant())
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, serde_json::Error> {
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, S::Error> {
         Err(not_a_variant())
     }
 
@@ -168,11 +166,11 @@ impl ser::Serializer for VariantContent {
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeTupleStruct, serde_json::Error> {
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
         Err(not_a_variant())
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, serde_json::Error> {
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
         Err(not_a_variant())
     }
 
@@ -180,7 +178,7 @@ impl ser::Serializer for VariantContent {
         self,
         _: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStruct, serde_json::Error> {
+    ) -> Result<Self::SerializeStruct, S::Error> {
         Err(not_a_variant())
     }
 }
@@ -225,7 +223,7 @@ mod tests {
         ];
         for (value, expected) in cases {
             let tagged = serde_json::to_value(&value).unwrap();
-            let content = encode_variant(&value, "e").unwrap();
+            let content = encode_variant(&value, "e").unwrap().to_value().unwrap();
             assert_eq!(content, expected);
             match tagged {
                 serde_json::Value::Object(map) => assert_eq!(map.values().next(), Some(&content)),

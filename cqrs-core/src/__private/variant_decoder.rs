@@ -5,7 +5,22 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::Value;
 
-/// Deserializes `E` from its variant's name and content.
+/// Deserializes `E` from its variant's name and content as JSON text, without a
+/// `serde_json::Value` in between.
+pub(super) fn from_text<E: de::DeserializeOwned>(
+    variant: &'static str,
+    text: &str,
+) -> Result<E, serde_json::Error> {
+    let mut content = serde_json::Deserializer::from_str(text);
+    let event = E::deserialize(VariantDecoder {
+        variant,
+        content: &mut content,
+    })?;
+    content.end()?;
+    Ok(event)
+}
+
+/// Deserializes `E` from its variant's name and content (what an upcaster returned).
 pub(super) fn from_content<E: de::DeserializeOwned>(
     variant: &'static str,
     content: Value,
@@ -13,12 +28,15 @@ pub(super) fn from_content<E: de::DeserializeOwned>(
     E::deserialize(VariantDecoder { variant, content })
 }
 
-struct VariantDecoder {
+struct VariantDecoder<D> {
     variant: &'static str,
-    content: Value,
+    content: D,
 }
 
-impl<'de> de::Deserializer<'de> for VariantDecoder {
+impl<'de, D> de::Deserializer<'de> for VariantDecoder<D>
+where
+    D: de::Deserializer<'de, Error = serde_json::Error>,
+{
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
@@ -32,14 +50,17 @@ impl<'de> de::Deserializer<'de> for VariantDecoder {
     }
 }
 
-impl<'de> de::EnumAccess<'de> for VariantDecoder {
+impl<'de, D> de::EnumAccess<'de> for VariantDecoder<D>
+where
+    D: de::Deserializer<'de, Error = serde_json::Error>,
+{
     type Error = serde_json::Error;
-    type Variant = Content;
+    type Variant = Content<D>;
 
     fn variant_seed<V: DeserializeSeed<'de>>(
         self,
         seed: V,
-    ) -> Result<(V::Value, Content), Self::Error> {
+    ) -> Result<(V::Value, Content<D>), Self::Error> {
         let name: de::value::StrDeserializer<'_, serde_json::Error> =
             self.variant.into_deserializer();
         let variant = seed.deserialize(name)?;
@@ -48,16 +69,16 @@ impl<'de> de::EnumAccess<'de> for VariantDecoder {
 }
 
 /// The variant's content.
-struct Content(Value);
+struct Content<D>(D);
 
-impl<'de> de::VariantAccess<'de> for Content {
+impl<'de, D> de::VariantAccess<'de> for Content<D>
+where
+    D: de::Deserializer<'de, Error = serde_json::Error>,
+{
     type Error = serde_json::Error;
 
     fn unit_variant(self) -> Result<(), Self::Error> {
-        match self.0 {
-            Value::Null => Ok(()),
-            other => Err(de::Error::invalid_type(unexpected(&other), &"unit variant")),
-        }
+        de::Deserialize::deserialize(self.0)
     }
 
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(
@@ -68,7 +89,7 @@ impl<'de> de::VariantAccess<'de> for Content {
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Self::Error> {
-        de::Deserializer::deserialize_seq(self.0, visitor)
+        self.0.deserialize_seq(visitor)
     }
 
     fn struct_variant<V: Visitor<'de>>(
@@ -76,18 +97,7 @@ impl<'de> de::VariantAccess<'de> for Content {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
-        de::Deserializer::deserialize_struct(self.0, "", fields, visitor)
-    }
-}
-
-fn unexpected(value: &Value) -> de::Unexpected<'_> {
-    match value {
-        Value::Null => de::Unexpected::Unit,
-        Value::Bool(b) => de::Unexpected::Bool(*b),
-        Value::Number(_) => de::Unexpected::Other("number"),
-        Value::String(s) => de::Unexpected::Str(s),
-        Value::Array(_) => de::Unexpected::Seq,
-        Value::Object(_) => de::Unexpected::Map,
+        self.0.deserialize_struct("", fields, visitor)
     }
 }
 
@@ -96,7 +106,7 @@ mod tests {
     use serde::Deserialize;
     use serde_json::json;
 
-    use super::from_content;
+    use super::{from_content, from_text};
 
     #[derive(Debug, PartialEq, Deserialize)]
     enum Shapes {
@@ -128,6 +138,8 @@ mod tests {
             ),
         ];
         for (variant, content, expected) in cases {
+            let text = content.to_string();
+            assert_eq!(from_text::<Shapes>(variant, &text).unwrap(), expected);
             assert_eq!(from_content::<Shapes>(variant, content).unwrap(), expected);
         }
     }
@@ -138,5 +150,8 @@ mod tests {
         assert!(from_content::<Shapes>("Struct", json!({ "bee": 2 })).is_err());
         assert!(from_content::<Shapes>("Tuple", json!([1])).is_err());
         assert!(from_content::<Shapes>("Nope", json!(null)).is_err());
+        assert!(from_text::<Shapes>("Unit", "{}").is_err());
+        assert!(from_text::<Shapes>("Newtype", r#""x" trailing"#).is_err());
+        assert!(from_text::<Shapes>("Tuple", "[1]").is_err());
     }
 }

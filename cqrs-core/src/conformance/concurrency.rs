@@ -5,7 +5,7 @@ use serde_json::json;
 use tokio::sync::Barrier;
 
 use super::append::must;
-use super::{ConformingStore, new_event, numbered_events};
+use super::{ConformingStore, new_event, numbered_events, payload_field};
 use crate::store::{ReadAll, StoreError};
 use crate::version::ExpectedVersion;
 
@@ -89,7 +89,7 @@ pub async fn concurrent_writers_lose_no_update<S: ConformingStore>(store: &S) {
     assert_eq!(versions, (1..=WRITERS as u64).collect::<Vec<_>>());
     let writers: BTreeSet<u64> = events
         .iter()
-        .filter_map(|e| e.payload["writer"].as_u64())
+        .filter_map(|e| payload_field(&e.payload, "writer").as_u64())
         .collect();
     assert_eq!(
         writers.len(),
@@ -136,7 +136,7 @@ pub async fn many_streams_in_parallel<S: ConformingStore>(store: &S) {
             );
             let numbers: Vec<u64> = events
                 .iter()
-                .filter_map(|e| e.payload["n"].as_u64())
+                .filter_map(|e| payload_field(&e.payload, "n").as_u64())
                 .collect();
             assert_eq!(numbers, (0..BATCHES * 2).collect::<Vec<_>>());
         }

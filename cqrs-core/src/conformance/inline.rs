@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::append::{assert_conflict, must};
-use super::{ConformingStore, new_event};
+use super::{ConformingStore, new_event, payload_field};
 use crate::envelope::RecordedEvent;
 use crate::inline::{InlineView, rebuild_documents};
 use crate::projection::HandlerError;
@@ -28,7 +28,7 @@ impl InlineView for Counter {
         let mut count = document.and_then(|d| d["count"].as_u64()).unwrap_or(0);
         let mut last = 0;
         for event in events.iter().filter(|e| e.header.event_name == "Counted") {
-            if event.payload["refuse"] == json!(true) {
+            if payload_field(&event.payload, "refuse") == json!(true) {
                 return Err(format!(
                     "refused the event at version {}",
                     event.header.stream_version

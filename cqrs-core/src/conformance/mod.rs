@@ -120,6 +120,15 @@ pub fn run<S, F, Fut, C, CFut, T, TFut>(
 /// A teardown that does nothing.
 pub async fn no_teardown<S>(_: S) {}
 
+/// The value under `key` in a stored payload (`Null` when absent or not JSON).
+pub fn payload_field(payload: &crate::Payload, key: &str) -> serde_json::Value {
+    payload
+        .to_value()
+        .ok()
+        .and_then(|mut value| value.get_mut(key).map(serde_json::Value::take))
+        .unwrap_or_default()
+}
+
 /// One event with a JSON payload, a fresh id and default metadata.
 pub fn new_event(name: &str, payload: serde_json::Value) -> NewEvent {
     NewEvent::new(name, 1, payload)

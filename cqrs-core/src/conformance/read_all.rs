@@ -1,7 +1,7 @@
 use serde_json::json;
 
 use super::append::must;
-use super::{ConformingStore, new_event, numbered_events};
+use super::{ConformingStore, new_event, numbered_events, payload_field};
 use crate::envelope::RecordedEvent;
 use crate::store::ReadAll;
 use crate::version::ExpectedVersion;
@@ -35,7 +35,7 @@ pub async fn read_all_in_order_with_pagination<S: ConformingStore>(store: &S) {
         .map(|e| {
             (
                 e.header.stream_id.clone(),
-                e.payload["round"].as_u64().unwrap_or(99),
+                payload_field(&e.payload, "round").as_u64().unwrap_or(99),
             )
         })
         .collect();

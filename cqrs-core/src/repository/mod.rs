@@ -369,5 +369,5 @@ fn apply<A: Aggregate>(
 pub(crate) fn round_trip<E: DomainEvent>(event: &E) -> Result<E, String> {
     let event_type = event.event_type();
     let payload = event.encode().map_err(|e| e.to_string())?;
-    E::decode(event_type.name, event_type.version, payload).map_err(|e| e.to_string())
+    E::decode(event_type.name, event_type.version, &payload).map_err(|e| e.to_string())
 }

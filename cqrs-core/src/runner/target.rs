@@ -64,7 +64,7 @@ fn project_one<P: Projection>(
         return Ok(());
     }
     let RecordedEvent { header, payload } = recorded;
-    let Some(event) = P::decode_event(&header, payload).map_err(ProjectionError::Decode)? else {
+    let Some(event) = P::decode_event(&header, &payload).map_err(ProjectionError::Decode)? else {
         return Ok(());
     };
     projection

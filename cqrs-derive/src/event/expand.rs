@@ -38,13 +38,13 @@ pub(crate) fn stub(input: &syn::DeriveInput, event: Option<&EventEnum<'_>>) -> T
             fn event_type(&self) -> &'static #private::EventType {
                 ::core::unreachable!()
             }
-            fn encode(&self) -> #private::Result<#private::serde_json::Value, #private::EncodeError> {
+            fn encode(&self) -> #private::Result<#private::Payload, #private::EncodeError> {
                 ::core::unreachable!()
             }
             fn decode(
                 _: &str,
                 _: u32,
-                _: #private::serde_json::Value,
+                _: &#private::Payload,
             ) -> #private::Result<Self, #private::DecodeError> {
                 ::core::unreachable!()
             }
@@ -74,18 +74,30 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
     // Spanned at the enum's name, where a missing `Serialize` or `Deserialize` is reported.
     let encode = quote_spanned!(ident.span()=> #private::encode_variant(self, __name));
     let decode = quote_spanned!(ident.span()=> #private::decode_variant::<Self>);
+    let decode_upcasted = quote_spanned!(ident.span()=> #private::decode_upcasted::<Self>);
     let decode_arms = event.variants.iter().map(|v| {
         let name = &v.name.1;
         let version = v.version.1;
         let variant = v.ident.unraw().to_string();
-        let upcasts = upcast_chain(&private, v);
+        let decode = quote!(#decode(#variant, __name, __version, __payload));
+        let body = match upcast_chain(&private, v) {
+            None => decode,
+            Some(upcasts) => quote! {
+                if __version < #version {
+                    let mut __value = #private::payload_value(__payload, __name, __version)?;
+                    #upcasts
+                    #decode_upcasted(#variant, __name, __version, __value)
+                } else {
+                    #decode
+                }
+            },
+        };
         quote! {
             #name => {
                 if __version > #version {
                     #private::Result::Err(#private::newer_version(__name, __version, #version))
                 } else {
-                    #upcasts
-                    #decode(#variant, __name, __version, __payload)
+                    #body
                 }
             }
         }
@@ -103,7 +115,7 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
                 }
             }
 
-            fn encode(&self) -> #private::Result<#private::serde_json::Value, #private::EncodeError> {
+            fn encode(&self) -> #private::Result<#private::Payload, #private::EncodeError> {
                 let __name = <Self as #private::DomainEvent>::event_type(self).name;
                 #encode
             }
@@ -111,7 +123,7 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
             fn decode(
                 __name: &str,
                 __version: u32,
-                __payload: #private::serde_json::Value,
+                __payload: &#private::Payload,
             ) -> #private::Result<Self, #private::DecodeError> {
                 match __name {
                     #(#decode_arms)*
@@ -122,28 +134,26 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
     }
 }
 
-/// Runs a stored payload through every upcaster from its version on, oldest first.
-/// A version older than the first upcaster is read as that upcaster's input.
-fn upcast_chain(private: &TokenStream, variant: &EventVariant<'_>) -> TokenStream {
+/// Runs a stored payload (as `__value`) through every upcaster from its version on,
+/// oldest first; `None` without upcasters. A version older than the first upcaster is
+/// read as that upcaster's input.
+fn upcast_chain(private: &TokenStream, variant: &EventVariant<'_>) -> Option<TokenStream> {
     let mut upcasts: Vec<_> = variant.upcasts.iter().collect();
     upcasts.sort_by_key(|u| u.from.1);
     let steps = upcasts.iter().map(|upcast| {
         let from = upcast.from.1;
         let with = &upcast.with;
-        let call = quote_spanned!(syn::spanned::Spanned::span(with)=> #private::upcast(__payload, #with, __name, #from));
+        let call = quote_spanned!(syn::spanned::Spanned::span(with)=> #private::upcast(__value, #with, __name, #from));
         quote! {
             if __version <= #from {
-                __payload = #call?;
+                __value = #call?;
             }
         }
     });
     if upcasts.is_empty() {
-        return TokenStream::new();
+        return None;
     }
-    quote! {
-        let mut __payload = __payload;
-        #(#steps)*
-    }
+    Some(quote!(#(#steps)*))
 }
 
 /// One `EventVariant<id>` impl per variant: how projections find a variant's fields.

@@ -98,7 +98,7 @@ pub struct HistoryEntry {
     pub event: String,
     pub event_version: u32,
     pub recorded_at: chrono::DateTime<chrono::Utc>,
-    pub data: serde_json::Value,
+    pub data: cqrs_core::Payload,
 }
 
 /// What a successful command returns: the cart's new version (its `ETag`).

@@ -142,10 +142,10 @@ fn main() {
     assert_eq!(<Cart as Aggregate>::TYPE_NAME, "cart");
     assert_eq!(<Cart as Aggregate>::STATE_VERSION, 2);
     assert!(<Quantities as Projection>::SKIP_UNKNOWN);
-    let v1 = CartEvent::decode("cart.item_added", 1, serde_json::json!({ "sku": "a", "quantity": 1 }));
+    let v1 = CartEvent::decode("cart.item_added", 1, &serde_json::json!({ "sku": "a", "quantity": 1 }).into());
     assert_eq!(v1.unwrap(), CartEvent::ItemAdded { sku: "a".into(), quantity: 1, unit_price_cents: 0 });
     let v2 = serde_json::json!({ "sku": "a", "quantity": 1, "price": 1.5 });
-    let v2 = CartEvent::decode("cart.item_added", 2, v2).unwrap();
+    let v2 = CartEvent::decode("cart.item_added", 2, &v2.into()).unwrap();
     assert_eq!(v2, CartEvent::ItemAdded { sku: "a".into(), quantity: 1, unit_price_cents: 150 });
     assert_eq!(<Quantities as Projection>::HANDLED_EVENTS, ["cart.item_added", "ItemRemoved"]);
     assert_eq!(CartCommand::Checkout.command_name(), "Checkout");

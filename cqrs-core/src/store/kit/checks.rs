@@ -40,7 +40,7 @@ pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreErr
         if event.event_name.contains('\0') {
             return Err(unstorable(format!("the name of {} holds U+0000", at())));
         }
-        if holds_nul(&event.payload) {
+        if text_holds_nul(event.payload.as_str()) {
             return Err(unstorable(format!("the payload of {} holds U+0000", at())));
         }
         if event
@@ -73,6 +73,26 @@ pub fn check_append(stream_id: &str, events: &[NewEvent]) -> Result<(), StoreErr
     Ok(())
 }
 
+/// Whether JSON text holds U+0000: the escape `\u0000` where its backslash is not
+/// itself escaped (or the raw character, which no JSON text should hold).
+fn text_holds_nul(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("\\u0000") {
+        let at = from + found;
+        let backslashes_before = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        if backslashes_before % 2 == 0 {
+            return true;
+        }
+        from = at + 1;
+    }
+    text.contains('\0')
+}
+
 /// Whether a string or a key anywhere in the value holds U+0000.
 fn holds_nul(value: &serde_json::Value) -> bool {
     match value {
@@ -99,4 +119,27 @@ pub(crate) fn version_after(
             stream_id: stream_id.to_owned(),
             version,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_holds_nul;
+
+    #[test]
+    fn only_an_unescaped_nul_escape_counts() {
+        let cases = [
+            (r#"{"a":"x\u0000"}"#, true),
+            (r#"{"a\u0000":1}"#, true),
+            (r#"{"a":"\\\u0000"}"#, true),
+            (r#"{"a":"\\u0000"}"#, false),
+            (r#"{"a":"\\\\u0000"}"#, false),
+            (r#"{"a":"\u0001"}"#, false),
+            (r#"{"a":"u0000"}"#, false),
+        ];
+        for (text, holds) in cases {
+            assert_eq!(text_holds_nul(text), holds, "{text}");
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(super::holds_nul(&value), holds, "{text} as a value");
+        }
+    }
 }

@@ -22,8 +22,8 @@ pub struct EventRow {
     pub event_name: String,
     /// `event_version`.
     pub event_version: i64,
-    /// `payload`.
-    pub payload: serde_json::Value,
+    /// `payload`, as the JSON text stored.
+    pub payload: crate::Payload,
     /// `metadata`.
     pub metadata: Metadata,
     /// `recorded_at`.
