@@ -1,6 +1,7 @@
 //! Events on their way into the store and on their way out of it.
 
 use chrono::{DateTime, Utc};
+use smol_str::SmolStr;
 use uuid::Uuid;
 
 use crate::event::{DecodeError, DomainEvent, EncodeError};
@@ -55,10 +56,30 @@ impl NewEvent {
 }
 
 /// Where and when a stored event was recorded, and what it is.
+///
+/// The stream id and event name are [`SmolStr`]s: a short one is kept inline and a
+/// long one shared, so handing a header out costs no allocation. They compare with
+/// `&str` and dereference to `str`.
+///
+/// ```
+/// # use cqrs_core::{EventHeader, Metadata, SmolStr};
+/// let header = EventHeader {
+///     stream_id: SmolStr::new("cart-42"),
+///     stream_version: 1,
+///     position: 7,
+///     event_id: cqrs_core::Uuid::new_v4(),
+///     event_name: SmolStr::new("cart.item_added"),
+///     event_version: 1,
+///     recorded_at: chrono::Utc::now(),
+///     metadata: Metadata::default(),
+/// };
+/// assert_eq!(header.stream_id, "cart-42");
+/// assert!(header.event_name.starts_with("cart."));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventHeader {
     /// The stream the event belongs to (for aggregates: `"{type}-{id}"`).
-    pub stream_id: String,
+    pub stream_id: SmolStr,
     /// The event's version within its stream, from `1`.
     pub stream_version: u64,
     /// The event's position in the store's global log, from `1`; only grows.
@@ -66,7 +87,7 @@ pub struct EventHeader {
     /// The event's unique id.
     pub event_id: Uuid,
     /// Persisted event name.
-    pub event_name: String,
+    pub event_name: SmolStr,
     /// Persisted schema version.
     pub event_version: u32,
     /// When the store committed the event.
@@ -124,10 +145,10 @@ impl EventHeader {
     ) -> Result<E, Box<EventDecodeError>> {
         E::decode(&self.event_name, self.event_version, payload).map_err(|source| {
             Box::new(EventDecodeError {
-                stream_id: self.stream_id.clone(),
+                stream_id: self.stream_id.to_string(),
                 stream_version: self.stream_version,
                 position: self.position,
-                event_name: self.event_name.clone(),
+                event_name: self.event_name.to_string(),
                 event_version: self.event_version,
                 source,
             })

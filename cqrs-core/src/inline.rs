@@ -150,7 +150,7 @@ where
             break;
         };
         for recorded in page {
-            let stream = recorded.header.stream_id.clone();
+            let stream = recorded.header.stream_id.to_string();
             let (version, position) = (recorded.header.stream_version, recorded.header.position);
             let current = documents.remove(&stream).map(|d| d.state);
             let state = view

@@ -127,4 +127,5 @@ pub use version::ExpectedVersion;
 #[cfg(feature = "derive")]
 pub use cqrs_derive::{Aggregate, Command, DomainEvent, Projection, Query};
 
+pub use smol_str::SmolStr;
 pub use uuid::Uuid;

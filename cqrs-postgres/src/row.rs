@@ -1,7 +1,7 @@
 //! Rows of `cqrs_events` as recorded events.
 
 use cqrs_core::store::kit::{EventRow, corrupt_column};
-use cqrs_core::{Metadata, Payload, RecordedEvent, StoreError};
+use cqrs_core::{Metadata, Payload, RecordedEvent, SmolStr, StoreError};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
@@ -20,17 +20,23 @@ pub(crate) fn decode(row: &PgRow) -> Result<RecordedEvent, StoreError> {
     let metadata: Json<Metadata> = row.try_get(7).map_err(corrupt_column("metadata", at))?;
     EventRow {
         position,
-        stream_id: row.try_get(1).map_err(corrupt_column("stream_id", at))?,
+        stream_id: row
+            .try_get::<&str, _>(1)
+            .map(SmolStr::new)
+            .map_err(corrupt_column("stream_id", at))?,
         stream_version: row
             .try_get(2)
             .map_err(corrupt_column("stream_version", at))?,
         event_id: row.try_get(3).map_err(corrupt_column("event_id", at))?,
-        event_name: row.try_get(4).map_err(corrupt_column("event_name", at))?,
+        event_name: row
+            .try_get::<&str, _>(4)
+            .map(SmolStr::new)
+            .map_err(corrupt_column("event_name", at))?,
         event_version: row
             .try_get(5)
             .map_err(corrupt_column("event_version", at))?,
         payload: Payload::from_stored(
-            row.try_get::<String, _>(6)
+            row.try_get::<&str, _>(6)
                 .map_err(corrupt_column("payload", at))?,
         ),
         metadata: metadata.0,

@@ -34,7 +34,7 @@ pub async fn read_all_in_order_with_pagination<S: ConformingStore>(store: &S) {
         .iter()
         .map(|e| {
             (
-                e.header.stream_id.clone(),
+                e.header.stream_id.to_string(),
                 payload_field(&e.payload, "round").as_u64().unwrap_or(99),
             )
         })

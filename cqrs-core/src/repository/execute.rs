@@ -371,11 +371,11 @@ where
                 let mut new_event = NewEvent::from_event(event, metadata.clone())?;
                 new_event.event_id = event_id(part.command_id, index);
                 headers.push(EventHeader {
-                    stream_id: stream_id.to_owned(),
+                    stream_id: stream_id.into(),
                     stream_version: 0,
                     position: 0,
                     event_id: new_event.event_id,
-                    event_name: new_event.event_name.clone(),
+                    event_name: new_event.event_name.as_str().into(),
                     event_version: new_event.event_version,
                     recorded_at: metadata.timestamp,
                     metadata: new_event.metadata.clone(),

@@ -72,8 +72,8 @@ fn project_one<P: Projection>(
         .map_err(|source| ProjectionError::Handler {
             projection: P::NAME.to_owned(),
             position: header.position,
-            stream_id: header.stream_id,
-            event_name: header.event_name,
+            stream_id: header.stream_id.to_string(),
+            event_name: header.event_name.to_string(),
             source,
         })
 }

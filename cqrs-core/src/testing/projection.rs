@@ -59,11 +59,11 @@ impl<P: Projection> ProjectionFixture<P> {
                 continue;
             }
             let header = EventHeader {
-                stream_id: stream_id.to_owned(),
+                stream_id: stream_id.into(),
                 stream_version: *version,
                 position: self.position,
                 event_id: Uuid::new_v4(),
-                event_name: event_type.name.to_owned(),
+                event_name: smol_str::SmolStr::new_static(event_type.name),
                 event_version: event_type.version,
                 recorded_at: Utc::now(),
                 metadata: Metadata::default(),

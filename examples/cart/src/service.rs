@@ -324,7 +324,7 @@ impl<S: Store> CartApp<S> {
             .map(|e| HistoryEntry {
                 version: e.header.stream_version,
                 position: e.header.position,
-                event: e.header.event_name,
+                event: e.header.event_name.to_string(),
                 event_version: e.header.event_version,
                 recorded_at: e.header.recorded_at,
                 data: e.payload,

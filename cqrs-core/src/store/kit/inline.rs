@@ -70,11 +70,11 @@ pub(crate) fn recorded(
         .zip(previous_version + 1..)
         .map(|((event, &position), stream_version)| RecordedEvent {
             header: EventHeader {
-                stream_id: stream_id.to_owned(),
+                stream_id: stream_id.into(),
                 stream_version,
                 position,
                 event_id: event.event_id,
-                event_name: event.event_name.clone(),
+                event_name: event.event_name.as_str().into(),
                 event_version: event.event_version,
                 recorded_at,
                 metadata: event.metadata.clone(),

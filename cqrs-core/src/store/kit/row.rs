@@ -1,6 +1,7 @@
 //! A stored event's columns as a store reads them, checked into a recorded event.
 
 use chrono::{DateTime, Utc};
+use smol_str::SmolStr;
 use uuid::Uuid;
 
 use crate::envelope::{EventHeader, RecordedEvent};
@@ -13,13 +14,13 @@ pub struct EventRow {
     /// `position`.
     pub position: i64,
     /// `stream_id`.
-    pub stream_id: String,
+    pub stream_id: SmolStr,
     /// `stream_version`.
     pub stream_version: i64,
     /// `event_id`.
     pub event_id: Uuid,
     /// `event_name`.
-    pub event_name: String,
+    pub event_name: SmolStr,
     /// `event_version`.
     pub event_version: i64,
     /// `payload`, as the JSON text stored.

@@ -140,7 +140,7 @@ impl State {
         let position = *self.ids.get(event_id)?;
         let header = &self.event_at(position)?.header;
         Some(StoredId {
-            stream_id: header.stream_id.clone(),
+            stream_id: header.stream_id.to_string(),
             stream_version: header.stream_version,
             position,
             recorded_at: header.recorded_at,

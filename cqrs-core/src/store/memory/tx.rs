@@ -67,7 +67,8 @@ impl<'a> MemoryTx<'a> {
         let state = self.state;
         let mut events = events.into_iter();
         for append in self.appends {
-            let positions = state.streams.entry(append.stream_id.clone()).or_default();
+            let stream_id = smol_str::SmolStr::new(&append.stream_id);
+            let positions = state.streams.entry(append.stream_id).or_default();
             let placed = append.event_ids.len() as u64;
             positions.extend(append.first_position..append.first_position + placed);
             for (offset, event) in (0..placed).zip(events.by_ref()) {
@@ -75,11 +76,11 @@ impl<'a> MemoryTx<'a> {
                 state.ids.insert(event.event_id, position);
                 state.log.push(RecordedEvent {
                     header: EventHeader {
-                        stream_id: append.stream_id.clone(),
+                        stream_id: stream_id.clone(),
                         stream_version: append.first_version + offset,
                         position,
                         event_id: event.event_id,
-                        event_name: event.event_name,
+                        event_name: event.event_name.into(),
                         event_version: event.event_version,
                         recorded_at: append.recorded_at,
                         metadata: event.metadata,
