@@ -61,13 +61,14 @@ pub struct PostgresOptions {
 }
 
 impl PostgresOptions {
-    /// Options for this connection URL: schema `public`, 10 connections.
+    /// Options for this connection URL: schema `public`, 10 connections, 2 s to
+    /// connect.
     pub fn new(url: impl Into<String>) -> Self {
         PostgresOptions {
             url: url.into(),
             schema: "public".into(),
             max_connections: 10,
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(2),
             application_name: None,
         }
     }
@@ -91,7 +92,10 @@ impl PostgresOptions {
         self
     }
 
-    /// How long to wait for a connection before failing.
+    /// How long opening a connection may take (default 2 s): [`connect`](Self::connect)
+    /// fails after it with the cause, so a service whose database cannot be reached
+    /// stops at once instead of hanging. Waiting for a free connection of the pool
+    /// under load is allowed at least 10 s.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -132,12 +136,21 @@ impl PostgresOptions {
         // One direct attempt first: a pool retries until its timeout and then says
         // only "pool timed out"; this names the real cause (refused, unknown host,
         // authentication) at once.
+        let timeout = self.connect_timeout;
         let probe = tokio::time::timeout(
-            self.connect_timeout,
+            timeout,
             <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&options),
         )
         .await
-        .map_err(|_| sqlx::Error::PoolTimedOut)
+        .map_err(|_| {
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "the server did not answer within {} ms",
+                    timeout.as_millis()
+                ),
+            ))
+        })
         .and_then(|connected| connected)
         .map_err(connection_error)?;
         let _ = sqlx::Connection::close(probe).await;
@@ -145,7 +158,7 @@ impl PostgresOptions {
         let set_path = format!("SET search_path TO {schema}");
         let pool = PgPoolOptions::new()
             .max_connections(self.max_connections)
-            .acquire_timeout(self.connect_timeout)
+            .acquire_timeout(self.connect_timeout.max(Duration::from_secs(10)))
             .after_connect(move |conn, _| {
                 let set_path = set_path.clone();
                 Box::pin(async move {

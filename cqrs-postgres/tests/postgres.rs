@@ -232,6 +232,39 @@ async fn a_refused_connection_names_the_url_without_its_password() {
     );
 }
 
+/// A server that takes connections and never answers (a hung database, a firewall
+/// that swallows packets) fails the start after the connect timeout, saying so.
+#[tokio::test]
+async fn a_server_that_never_answers_fails_the_start_naming_the_wait() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            open.push(socket);
+        }
+    });
+    let connecting =
+        PostgresOptions::new(format!("postgres://postgres@127.0.0.1:{port}/app")).connect();
+    let error = tokio::time::timeout(Duration::from_secs(60), connecting)
+        .await
+        .expect("connect gave up by itself")
+        .unwrap_err();
+    held.abort();
+    assert!(matches!(error, StoreError::Connection { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{error}"
+    );
+    let cause = std::error::Error::source(&error).map(ToString::to_string);
+    assert!(
+        cause
+            .as_deref()
+            .is_some_and(|c| c.contains("did not answer within 2000 ms")),
+        "the default wait is 2 s, and named: {cause:?}"
+    );
+}
+
 /// A URL of another database is refused before anything is tried.
 #[tokio::test]
 async fn a_url_of_another_database_is_refused() {
