@@ -279,6 +279,23 @@ async fn every_error_status(backend: &Backend) {
         .unwrap();
     expect_error(response, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").await;
 
+    // 414 and 431: a path or headers over the limit, answered in JSON.
+    let long = format!("/carts/{}", "a".repeat(cart::http::URI_LIMIT));
+    let response = client.get(server.url(&long)).send().await.unwrap();
+    expect_error(response, StatusCode::URI_TOO_LONG, "uri_too_long").await;
+    let response = client
+        .get(server.url("/carts/carol"))
+        .header("x-padding", "p".repeat(cart::http::HEADERS_LIMIT))
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        response,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    )
+    .await;
+
     // 415: not JSON.
     let response = client
         .post(items.clone())

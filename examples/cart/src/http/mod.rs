@@ -14,10 +14,13 @@
 //! | `GET /health` | liveness and the log's head position |
 //!
 //! Reads carry `ETag: "<version>"`; writes honour `If-Match: "<version>"` and answer
-//! 409 when the cart moved on.
+//! 409 when the cart moved on. Every error is JSON, including 404 routes, 405, 413
+//! (bodies over [`BODY_LIMIT`]), 414 (paths over [`URI_LIMIT`]) and 431 (headers over
+//! [`HEADERS_LIMIT`]).
 
 mod error;
 mod extract;
+mod limits;
 mod routes;
 
 use std::future::Future;
@@ -31,6 +34,7 @@ use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use limits::{HEADERS_LIMIT, URI_LIMIT};
 
 use crate::service::CartApp;
 
@@ -57,6 +61,7 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(limits::within_limits))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }
