@@ -159,6 +159,10 @@ impl PostgresOptions {
         let pool = PgPoolOptions::new()
             .max_connections(self.max_connections)
             .acquire_timeout(self.connect_timeout.max(Duration::from_secs(10)))
+            // No ping before each use: it costs a round trip per read and append,
+            // and a connection that died is found by the statement itself, which
+            // fails as `StoreError::Unavailable` (worth a retry) and is dropped.
+            .test_before_acquire(false)
             .after_connect(move |conn, _| {
                 let set_path = set_path.clone();
                 Box::pin(async move {

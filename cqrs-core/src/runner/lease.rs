@@ -11,7 +11,7 @@ use crate::store::{EventStore, Leases, LogFollower};
 
 impl<S, T> ProjectionRunner<S, T>
 where
-    S: EventStore + LogFollower + Leases,
+    S: EventStore + LogFollower + Leases + Clone,
     T: CatchUpTarget,
 {
     /// Runs the projection on one worker at a time until `shutdown`: on standby

@@ -140,7 +140,7 @@ pub struct ProjectionRunner<S, T> {
 
 impl<S, T> ProjectionRunner<S, T>
 where
-    S: EventStore + LogFollower,
+    S: EventStore + LogFollower + Clone,
     T: CatchUpTarget,
 {
     /// A runner with default [`RunnerOptions`].
@@ -193,12 +193,21 @@ where
     }
 
     /// Like [`catch_up`](Self::catch_up), reporting progress after every batch.
+    ///
+    /// While one page is applied, the next is already being read: the database works
+    /// on the next query while this process decodes and applies the last one.
     pub async fn catch_up_with(
         &mut self,
         mut progress: impl FnMut(Progress) + Send,
     ) -> Result<Progress, ProjectionError> {
         let from = self.target.checkpoint().await?;
         let names = self.target.event_names();
+        let batch_size = self.options.batch_size;
+        let page_from = |position: u64| {
+            let mut query = ReadAll::from_position(position + 1).limit(batch_size);
+            query.event_names = names.clone();
+            query
+        };
         let mut state = Progress {
             from,
             checkpoint: from,
@@ -207,6 +216,8 @@ where
         };
         self.status.send_modify(|s| s.at(from, state.head));
         loop {
+            // The head is read before the pages that follow it: a page that is not
+            // full holds every matching event up to that head.
             let head = self.store.head_position().await?;
             state.head = state.head.max(head);
             if state.checkpoint >= head {
@@ -214,24 +225,38 @@ where
                 return Ok(state);
             }
             self.set_state(RunState::CatchingUp);
-            let mut query =
-                ReadAll::from_position(state.checkpoint + 1).limit(self.options.batch_size);
-            query.event_names = names.clone();
-            let page = self.store.read_all(query).await?;
-            let last = page.last().map_or(state.checkpoint, |e| e.header.position);
-            // A page that is not full holds every matching event up to the head read
-            // before it: the checkpoint may move to that head.
-            let up_to = if page.len() < self.options.batch_size {
-                last.max(head)
-            } else {
-                last
-            };
-            let count = page.len() as u64;
-            self.target.apply(page, up_to).await?;
-            state.checkpoint = up_to;
-            state.events += count;
-            self.status.send_modify(|s| s.at(up_to, head));
-            progress(state);
+            let mut page = self.store.read_all(page_from(state.checkpoint)).await?;
+            loop {
+                let full = page.len() >= batch_size;
+                let last = page.last().map_or(state.checkpoint, |e| e.header.position);
+                let up_to = if full { last } else { last.max(head) };
+                let count = page.len() as u64;
+                let next = if full {
+                    // The next page is read (and its rows decoded) in a task of its
+                    // own while this one applies the page in hand.
+                    let store = self.store.clone();
+                    let query = page_from(last);
+                    let next = tokio::spawn(async move { store.read_all(query).await });
+                    let applied = self.target.apply(page, up_to).await;
+                    let next = next.await.map_err(|e| {
+                        StoreError::backend("read the next page of the log", e)
+                    });
+                    applied?;
+                    Some(next.and_then(|next| next))
+                } else {
+                    self.target.apply(page, up_to).await?;
+                    None
+                };
+                state.checkpoint = up_to;
+                state.events += count;
+                state.head = state.head.max(up_to);
+                self.status.send_modify(|s| s.at(up_to, state.head));
+                progress(state);
+                match next {
+                    Some(next) => page = next?,
+                    None => break,
+                }
+            }
         }
     }
 
