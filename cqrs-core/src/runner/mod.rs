@@ -238,9 +238,9 @@ where
                     let query = page_from(last);
                     let next = tokio::spawn(async move { store.read_all(query).await });
                     let applied = self.target.apply(page, up_to).await;
-                    let next = next.await.map_err(|e| {
-                        StoreError::backend("read the next page of the log", e)
-                    });
+                    let next = next
+                        .await
+                        .map_err(|e| StoreError::backend("read the next page of the log", e));
                     applied?;
                     Some(next.and_then(|next| next))
                 } else {

@@ -1,17 +1,21 @@
-//! `kill -9` of a serving process under concurrent load, on a SQLite file: after a
-//! restart every acknowledged add is there, an add that was in flight is there whole
-//! or not at all, and the cart view agrees with the log. Loopback only, bounded.
+//! `kill -9` of a serving process under concurrent load, on SQLite and (with
+//! `DATABASE_URL`) PostgreSQL: after a restart every acknowledged add is there, an
+//! add that was in flight is there whole or not at all, and both read models agree
+//! with the log. Loopback only, bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
+mod support;
+
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cqrs_core::{EventStore, ReadAll};
-use cqrs_sqlite::SqliteEventStore;
+use support::Backend;
+use support::client::on_every_store;
+
+on_every_store!(acknowledged_adds_survive_kill_9_under_load);
 
 /// A free loopback port (released for the server to take).
 fn free_port() -> u16 {
@@ -31,11 +35,10 @@ impl Drop for Serving {
     }
 }
 
-fn serve(db: &Path, port: u16) -> Serving {
+fn serve(backend: &Backend, port: u16) -> Serving {
     Serving(
         Command::new(env!("CARGO_BIN_EXE_cart"))
-            .arg("--db")
-            .arg(db)
+            .args(backend.cli_args())
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
@@ -58,27 +61,14 @@ async fn wait_healthy(client: &reqwest::Client, base: &str) {
     panic!("the server at {base} never became healthy");
 }
 
-struct TempDb(PathBuf);
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_adds_survive_kill_9_under_load() {
-    let db = TempDb(std::env::temp_dir().join(format!("cart-crash-{}.db", std::process::id())));
-    drop(TempDb(db.0.clone()));
+async fn acknowledged_adds_survive_kill_9_under_load(backend: &Backend) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let mut server = serve(&db.0, port);
+    let mut server = serve(backend, port);
     wait_healthy(&client, &base).await;
 
     // 16 clients add one unit at a time to 4 carts until the server dies.
@@ -122,13 +112,10 @@ async fn acknowledged_adds_survive_kill_9_under_load() {
     assert!(acknowledged > 0, "no add was acknowledged before the kill");
 
     // Restarted: every acknowledged add is in the log; the rest whole or absent.
-    let server = serve(&db.0, port);
+    let server = serve(backend, port);
     wait_healthy(&client, &base).await;
-    let store = SqliteEventStore::open(&db.0).await.unwrap();
-    let log = store
-        .read_all(ReadAll::from_position(1).limit(100_000))
-        .await
-        .unwrap();
+    let carts: Vec<String> = (0..4).map(|cart| format!("cart-c{cart}")).collect();
+    let (log, versions) = backend.log_and_versions(&carts).await;
     let stored = log.len() as u64;
     assert!(
         stored >= acknowledged && stored <= sent,
@@ -137,9 +124,9 @@ async fn acknowledged_adds_survive_kill_9_under_load() {
     eprintln!("killed after {acknowledged} acknowledged of {sent} sent adds; {stored} stored");
     let positions: Vec<u64> = log.iter().map(|e| e.header.position).collect();
     assert_eq!(positions, (1..=stored).collect::<Vec<_>>(), "gapless");
-    // Each cart's view agrees with its stream.
+    // Each cart's view agrees with its stream, and `top_products` with the log.
     let mut units = 0;
-    for cart in 0..4 {
+    for (cart, version) in versions.into_iter().enumerate() {
         let view: serde_json::Value = client
             .get(format!("{base}/carts/c{cart}"))
             .send()
@@ -148,13 +135,22 @@ async fn acknowledged_adds_survive_kill_9_under_load() {
             .json()
             .await
             .unwrap();
-        let version = store
-            .stream_version(&format!("cart-c{cart}"))
-            .await
-            .unwrap();
         assert_eq!(view["version"], version, "{view}");
         units += view["lines"]["apple"]["quantity"].as_u64().unwrap_or(0);
     }
     assert_eq!(units, stored, "the views count every stored add once");
+    let top: serde_json::Value = client
+        .get(format!("{base}/products/top?min_position={stored}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(top[0]["sku"], "apple", "{top}");
+    assert_eq!(
+        top[0]["units"], stored,
+        "top_products counts every stored add once"
+    );
     drop(server);
 }

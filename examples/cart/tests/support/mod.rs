@@ -99,6 +99,46 @@ impl Backend {
         }
     }
 
+    /// The `cart` arguments that open this backend, for a server in a process of
+    /// its own.
+    pub(crate) fn cli_args(&self) -> Vec<String> {
+        match self {
+            Backend::Sqlite(path) => vec!["--db".into(), path.display().to_string()],
+            Backend::Postgres { url, schema } => vec![
+                "--database-url".into(),
+                url.clone(),
+                "--schema".into(),
+                schema.clone(),
+            ],
+        }
+    }
+
+    /// The whole log, and each listed stream's version, read straight from the store.
+    pub(crate) async fn log_and_versions(
+        &self,
+        streams: &[String],
+    ) -> (Vec<cqrs_core::RecordedEvent>, Vec<u64>) {
+        async fn read<S: Store>(
+            store: S,
+            streams: &[String],
+        ) -> (Vec<cqrs_core::RecordedEvent>, Vec<u64>) {
+            use cqrs_core::{EventStore, ReadAll};
+            let log = store
+                .read_all(ReadAll::from_position(1).limit(1_000_000))
+                .await
+                .unwrap();
+            let mut versions = Vec::new();
+            for stream in streams {
+                versions.push(store.stream_version(stream).await.unwrap());
+            }
+            (log, versions)
+        }
+        match self {
+            Backend::Sqlite(_) => read(self.sqlite_store().await, streams).await,
+            Backend::Postgres { .. } => read(self.postgres_store().await, streams).await,
+        }
+    }
+
     /// Starts a server on this backend.
     pub(crate) async fn serve(&self) -> Server {
         match self {
