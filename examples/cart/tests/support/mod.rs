@@ -122,7 +122,7 @@ impl Backend {
             store: S,
             streams: &[String],
         ) -> (Vec<cqrs_core::RecordedEvent>, Vec<u64>) {
-            use cqrs_core::{EventStore, ReadAll};
+            use cqrs_core::ReadAll;
             let log = store
                 .read_all(ReadAll::from_position(1).limit(1_000_000))
                 .await
