@@ -1,4 +1,5 @@
-//! A running projection over PostgreSQL sees a late commit, and misses nothing.
+//! A running projection over PostgreSQL sees a late commit, and misses nothing while
+//! two nodes write at once.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 mod support;
@@ -107,5 +108,84 @@ async fn a_running_projection_sees_a_late_commit_and_misses_nothing() {
     assert_eq!(read_view(&seen, |s| s.positions.clone()), [1, 2, 3]);
     let _ = stop.send(());
     running.await.unwrap();
+    support::drop_schema(store).await;
+}
+
+/// A second node on the same schema: its own connections and committer, as a second
+/// process has.
+async fn another_node(
+    store: &cqrs_postgres::PostgresEventStore,
+) -> cqrs_postgres::PostgresEventStore {
+    let url = cqrs_postgres::testing::database_url("another_node").unwrap();
+    cqrs_postgres::PostgresOptions::new(url)
+        .schema(store.schema())
+        .connect()
+        .await
+        .unwrap()
+}
+
+/// Two nodes append at once (4 writers each, appends of 1 to 3 events) while a
+/// projection on a third follows the log: it is handed every position exactly once,
+/// in order, none skipped while the nodes' commits interleave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_projection_following_two_writing_nodes_misses_nothing() {
+    let Some(store) = support::fresh("projection_two_nodes").await else {
+        return;
+    };
+    let nodes = [another_node(&store).await, another_node(&store).await];
+    let target = MemoryTarget::<Seen>::new();
+    let seen = target.view();
+    let mut runner = ProjectionRunner::new(store.clone(), target).with_options(RunnerOptions {
+        poll_interval: Duration::from_millis(20),
+        batch_size: 7,
+        ..RunnerOptions::default()
+    });
+    let mut status = runner.watch_status();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        runner
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let writers: Vec<_> = (0..8)
+        .map(|writer| {
+            let node = nodes[writer % 2].clone();
+            tokio::spawn(async move {
+                let stream = format!("writer-{writer}");
+                let mut version = 0u64;
+                for round in 0..40u64 {
+                    let count = round % 3 + 1;
+                    node.append(
+                        &stream,
+                        ExpectedVersion::Exact(version),
+                        numbered_events("N", version, count),
+                    )
+                    .await
+                    .unwrap();
+                    version += count;
+                }
+                version
+            })
+        })
+        .collect();
+    let mut written = 0;
+    for writer in writers {
+        written += writer.await.unwrap();
+    }
+    assert_eq!(store.head_position().await.unwrap(), written);
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        status.wait_for(|s| s.checkpoint == written),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let positions = read_view(&seen, |s| s.positions.clone());
+    assert_eq!(positions, (1..=written).collect::<Vec<_>>());
+    let _ = stop.send(());
+    running.await.unwrap();
+    drop(nodes);
     support::drop_schema(store).await;
 }
