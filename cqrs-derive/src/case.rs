@@ -26,6 +26,33 @@ pub(crate) fn snake_case(ident: &str) -> String {
     snake
 }
 
+/// Words Rust reserves (2024 edition), which a derived method name must write raw.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be written raw either.
+const NOT_RAW: &[&str] = &["crate", "self", "super", "_"];
+
+/// The method a derive calls for a name: the snake-case name, written raw when it is
+/// a keyword (`Move` -> `r#move`), or with a trailing underscore for the few keywords
+/// that cannot be raw (`Super` -> `super_`).
+pub(crate) fn method_ident(type_or_variant: &syn::Ident, prefix: &str) -> syn::Ident {
+    let name = format!("{prefix}{}", snake_case(&type_or_variant.to_string()));
+    let span = type_or_variant.span();
+    if KEYWORDS.contains(&name.as_str()) {
+        syn::Ident::new_raw(&name, span)
+    } else if NOT_RAW.contains(&name.as_str()) {
+        syn::Ident::new(&format!("{name}_"), span)
+    } else {
+        syn::Ident::new(&name, span)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::snake_case;

@@ -1,7 +1,7 @@
 //! The command enum as the derive sees it.
 
 use crate::attr::{self, Attr, Flag};
-use crate::case::snake_case;
+use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 use crate::fields::{self, Field};
 
@@ -99,12 +99,9 @@ impl<'a> CommandVariant<'a> {
             }
             Ok(())
         });
-        let handler = handler.get().unwrap_or_else(|| {
-            syn::Ident::new(
-                &snake_case(&variant.ident.to_string()),
-                variant.ident.span(),
-            )
-        });
+        let handler = handler
+            .get()
+            .unwrap_or_else(|| method_ident(&variant.ident, ""));
         CommandVariant {
             ident: &variant.ident,
             handler,

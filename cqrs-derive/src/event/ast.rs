@@ -3,7 +3,7 @@
 use syn::meta::ParseNestedMeta;
 
 use crate::attr::{self, Attr, Flag};
-use crate::case::snake_case;
+use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 use crate::fields::{self, Field};
 
@@ -156,10 +156,7 @@ impl<'a> EventVariant<'a> {
             }
             (Some((tokens, method)), None) => Apply::Method(tokens, method),
             (None, Some(tokens)) => Apply::Skip(tokens.clone()),
-            (None, None) => Apply::Default(syn::Ident::new(
-                &format!("on_{}", snake_case(&variant.ident.to_string())),
-                variant.ident.span(),
-            )),
+            (None, None) => Apply::Default(method_ident(&variant.ident, "on_")),
         };
         EventVariant {
             original: variant,

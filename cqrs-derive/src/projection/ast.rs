@@ -1,7 +1,7 @@
 //! The projection's read-model type as the derive sees it.
 
 use crate::attr::{self, Attr, Flag};
-use crate::case::snake_case;
+use crate::case::{method_ident, snake_case};
 use crate::ctxt::Ctxt;
 
 pub(crate) struct ProjectionType<'a> {
@@ -119,10 +119,7 @@ fn parse_handles(
                 }
             }
         } else {
-            syn::Ident::new(
-                &format!("on_{}", snake_case(&variant.to_string())),
-                variant.span(),
-            )
+            method_ident(&variant, "on_")
         };
         handled.push(Handled { variant, method });
         Ok(())

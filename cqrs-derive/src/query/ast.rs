@@ -1,7 +1,7 @@
 //! The query struct as the derive sees it.
 
 use crate::attr::{self, Attr};
-use crate::case::snake_case;
+use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 use crate::fields::{self, Field};
 
@@ -66,10 +66,7 @@ impl<'a> QueryType<'a> {
     pub(crate) fn handler_method(&self) -> syn::Ident {
         match &self.handler {
             Some((_, method)) => method.clone(),
-            None => syn::Ident::new(
-                &snake_case(&self.original.ident.to_string()),
-                self.original.ident.span(),
-            ),
+            None => method_ident(&self.original.ident, ""),
         }
     }
 }
