@@ -32,6 +32,7 @@ async fn fail_writes(store: PostgresEventStore, fail: bool) {
 }
 
 cqrs_core::event_store_conformance! {
+    #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
     fresh: support::fresh,
     teardown: support::drop_schema,
     another_handle: another_handle,

@@ -12,6 +12,7 @@ use cqrs_postgres::PostgresOptions;
 /// acknowledged one is stored; a failed one is stored whole or not at all (its
 /// commit may have happened before its answer was lost); afterwards every append
 /// works.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn appends_survive_connections_killed_mid_load() {
     let Some(url) = cqrs_postgres::testing::database_url("killed_connections") else {

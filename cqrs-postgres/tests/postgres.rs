@@ -41,6 +41,7 @@ fn url() -> String {
 /// An append that takes its position and then waits before committing, while a
 /// second append and a reader run: the second append cannot commit first, and the
 /// reader never sees a position before all lower positions are visible.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn appends_commit_in_position_order_while_a_reader_reads() {
     with_store!("late_commit", |store| {
@@ -124,6 +125,7 @@ async fn appends_commit_in_position_order_while_a_reader_reads() {
 }
 
 /// Two nodes (separate pools) race on one stream: exactly one append wins.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_with_the_same_expectation_one_wins() {
     with_store!("two_nodes", |store| {
@@ -162,6 +164,7 @@ async fn two_nodes_with_the_same_expectation_one_wins() {
     });
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn a_schema_newer_than_the_code_is_refused() {
     with_store!("too_new", |store| {
@@ -186,6 +189,7 @@ async fn a_schema_newer_than_the_code_is_refused() {
     });
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nodes_starting_together_migrate_once() {
     with_store!("migrate_once", |store| {
@@ -201,6 +205,7 @@ async fn nodes_starting_together_migrate_once() {
     });
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn a_refused_connection_names_the_url_without_its_password() {
     if support::fresh("refused_probe")
@@ -279,6 +284,7 @@ async fn a_url_of_another_database_is_refused() {
     assert!(error.to_string().contains("postgres://"), "{error}");
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn appends_notify_listeners_when_they_commit() {
     with_store!("notify", |store| {
@@ -297,6 +303,7 @@ async fn appends_notify_listeners_when_they_commit() {
     });
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn a_corrupt_metadata_row_is_an_error_naming_its_position() {
     with_store!("corrupt", |store| {
@@ -324,6 +331,7 @@ async fn a_corrupt_metadata_row_is_an_error_naming_its_position() {
 /// with others (which the store commits as one group); the rest commit, gapless. The
 /// conformance suite's `a_burst_of_appends_fails_only_its_bad_members` covers stale
 /// expectations and repeated ids.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_payload_refused_in_a_group_fails_alone() {
     with_store!("a_payload_refused_in_a_group_fails_alone", |store| {
@@ -371,6 +379,7 @@ async fn a_payload_refused_in_a_group_fails_alone() {
 }
 
 /// An append whose caller gives up while it waits for its group is not written.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_abandoned_waiting_append_is_never_written() {
     with_store!("an_abandoned_waiting_append_is_never_written", |store| {
@@ -435,6 +444,7 @@ async fn wait_until(condition: impl Fn() -> bool) {
 
 /// A schema name PostgreSQL would cut short is refused with the name in the error,
 /// instead of a store that works in a schema of another name.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn a_schema_name_too_long_for_postgres_is_refused() {
     let Some(url) = cqrs_postgres::testing::database_url("a_schema_name_too_long") else {
@@ -456,6 +466,7 @@ async fn a_schema_name_too_long_for_postgres_is_refused() {
 }
 
 /// Connecting (and migrating) can run in a spawned task: its future is `Send`.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_can_connect_inside_a_spawned_task() {
     let Some(url) = cqrs_postgres::testing::database_url("connect_inside_a_task") else {

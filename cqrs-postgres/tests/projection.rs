@@ -37,6 +37,7 @@ impl Seen {
 /// An append takes position 2 and commits late; another append waits behind it.
 /// The projection, following the log the whole time, sees 1, 2, 3: none missed,
 /// none twice.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_running_projection_sees_a_late_commit_and_misses_nothing() {
     let Some(store) = support::fresh("projection_late_commit").await else {
@@ -127,6 +128,7 @@ async fn another_node(
 /// Two nodes append at once (4 writers each, appends of 1 to 3 events) while a
 /// projection on a third follows the log: it is handed every position exactly once,
 /// in order, none skipped while the nodes' commits interleave.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_projection_following_two_writing_nodes_misses_nothing() {
     let Some(store) = support::fresh("projection_two_nodes").await else {

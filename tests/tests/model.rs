@@ -244,6 +244,7 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
+    #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
     #[test]
     fn postgres_matches_the_model(ops in proptest::collection::vec(op(), 1..30)) {
         runtime().block_on(async {

@@ -147,15 +147,20 @@ pub fn numbered_events(name: &str, start: u64, count: u64) -> Vec<NewEvent> {
 /// it to isolate the test: a schema, a file); `teardown` an `async fn(Store)` run
 /// after the check, pass or fail; `another_handle` an `async fn(Store) -> Store`
 /// opening the same storage again; `fail_writes` an `async fn(Store, bool)`.
+/// Attributes written before `fresh` go on every test, e.g.
+/// `#[cfg_attr(not(postgres_tests), ignore = "set DATABASE_URL")]` for a store that
+/// needs a server.
 #[macro_export]
 macro_rules! event_store_conformance {
     (
+        $(#[$attr:meta])*
         fresh: $factory:path,
         teardown: $teardown:path,
         another_handle: $another:path,
         fail_writes: $fail:path $(,)?
     ) => {
         $crate::event_store_conformance!(@tests $factory, $teardown, $another, $fail;
+            attrs: [$(#[$attr])*],
             plain: [
                 append_and_read_back,
                 read_stream_from_version_and_limit,
@@ -200,6 +205,11 @@ macro_rules! event_store_conformance {
             ]
         );
     };
+    (@test [$(#[$attr:meta])*] $name:ident $body:block) => {
+        $(#[$attr])*
+        #[test]
+        fn $name() $body
+    };
     (@harness $another:path, $fail:path) => {
         $crate::conformance::Harness {
             another_handle: |store| {
@@ -211,12 +221,12 @@ macro_rules! event_store_conformance {
         }
     };
     (@tests $factory:path, $teardown:path, $another:path, $fail:path;
+        attrs: $attrs:tt,
         plain: [$($check:ident),* $(,)?],
         harness: [$($harnessed:ident),* $(,)?]
     ) => {
         $(
-            #[test]
-            fn $check() {
+            $crate::event_store_conformance!(@test $attrs $check {
                 $crate::conformance::run(
                     $factory,
                     stringify!($check),
@@ -224,11 +234,10 @@ macro_rules! event_store_conformance {
                     |store, _| async move { $crate::conformance::$check(&store).await },
                     $teardown,
                 );
-            }
+            });
         )*
         $(
-            #[test]
-            fn $harnessed() {
+            $crate::event_store_conformance!(@test $attrs $harnessed {
                 $crate::conformance::run(
                     $factory,
                     stringify!($harnessed),
@@ -238,7 +247,7 @@ macro_rules! event_store_conformance {
                     },
                     $teardown,
                 );
-            }
+            });
         )*
     };
 }

@@ -96,6 +96,7 @@ async fn sqlite() {
     backend.cleanup().await;
 }
 
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn postgres() {
     let Some(backend) = Backend::postgres("old_data") else {

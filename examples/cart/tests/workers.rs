@@ -151,6 +151,7 @@ macro_rules! on_every_store {
         }
         mod postgres {
             $(
+                #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
                     let Some(backend) = super::Backend::postgres(stringify!($scenario)) else { return };
@@ -214,6 +215,7 @@ async fn a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting<S>
 
 /// Two workers on one PostgreSQL schema: one applies events, the other waits; when
 /// the active one is killed, the other takes over and continues from the checkpoint.
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_on_postgres_one_active_then_takeover() {
     let Some(backend) = Backend::postgres("two_workers") else {

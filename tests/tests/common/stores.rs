@@ -42,6 +42,7 @@ macro_rules! on_every_store {
                 super::$check(file.store.clone()).await;
             }
 
+            #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
                 let Some(store) = crate::stores::postgres(stringify!($check)).await else {

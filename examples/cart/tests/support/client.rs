@@ -21,6 +21,7 @@ macro_rules! on_every_store_inner {
         }
         mod postgres {
             $(
+                #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
                     let Some(backend) = super::Backend::postgres(stringify!($scenario)) else { return };
