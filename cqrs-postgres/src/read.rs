@@ -49,10 +49,8 @@ pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Postgres>>(
         .bind(stream_id)
         .bind(sql_int(from_version, "stream version")?)
         .bind(limit(max_count))
-        .fetch_all(executor)
-        .await
-        .map_err(|e| backend(format!("read stream `{stream_id}`"), e))?;
-    rows.iter().map(row::decode).collect()
+        .fetch(executor);
+    decode_as_they_come(rows, max_count, || format!("read stream `{stream_id}`")).await
 }
 
 /// The whole log in position order, or only some names: one index-ordered range per
@@ -64,33 +62,46 @@ pub(crate) async fn read_all<'e, E: Executor<'e, Database = Postgres>>(
     query: &ReadAll,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let from = sql_int(query.from_position, "position")?;
-    let rows = match &query.event_names {
+    let what = || format!("read all from position {from}");
+    match &query.event_names {
         None => {
             let sql = format!(
                 "SELECT {} FROM cqrs_events WHERE position >= $1 ORDER BY position LIMIT $2",
                 row::COLUMNS
             );
-            sqlx::query(&sql)
+            let rows = sqlx::query(&sql)
                 .bind(from)
                 .bind(limit(query.max_count))
-                .fetch_all(executor)
-                .await
+                .fetch(executor);
+            decode_as_they_come(rows, query.max_count, what).await
         }
         Some(names) => {
             let sql = format!(
                 "SELECT {} FROM cqrs_read_named($3::text[], $1, $2)",
                 row::COLUMNS
             );
-            sqlx::query(&sql)
+            let rows = sqlx::query(&sql)
                 .bind(from)
                 .bind(limit(query.max_count))
                 .bind(names)
-                .fetch_all(executor)
-                .await
+                .fetch(executor);
+            decode_as_they_come(rows, query.max_count, what).await
         }
     }
-    .map_err(|e| backend(format!("read all from position {from}"), e))?;
-    rows.iter().map(row::decode).collect()
+}
+
+/// Decodes each row as it arrives, while the rest are still on their way.
+async fn decode_as_they_come<'r>(
+    mut rows: futures_util::stream::BoxStream<'r, Result<sqlx::postgres::PgRow, sqlx::Error>>,
+    max_count: usize,
+    what: impl Fn() -> String,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    use futures_util::TryStreamExt;
+    let mut events = Vec::with_capacity(max_count.min(1_024));
+    while let Some(row) = rows.try_next().await.map_err(|e| backend(what(), e))? {
+        events.push(row::decode(&row)?);
+    }
+    Ok(events)
 }
 
 /// Where each event id is stored, in the order asked.
