@@ -102,6 +102,39 @@ impl ExecuteOptions {
             command_id: Some(Uuid::new_v5(&event.event_id, reactor.as_bytes())),
         }
     }
+
+    /// Like [`caused_by`](Self::caused_by), for the `step`-th of several commands a
+    /// reactor sends for one event: each step gets a command id of its own (derived
+    /// from the event's id, `reactor` and `step`; step 0 is `caused_by`'s id), so every
+    /// command is appended once and a redelivery appends none of them again.
+    ///
+    /// ```
+    /// # use cqrs_core::doc_example::*;
+    /// use cqrs_core::{ExecuteOptions, InMemoryEventStore, Repository};
+    ///
+    /// # pollster::block_on(async {
+    /// let carts = Repository::<Cart, _>::new(InMemoryEventStore::new());
+    /// let added = carts.execute("1", CartCommand::AddItem { sku: "apple".into(), quantity: 1 }).await?;
+    /// let cause = &added[0].header;
+    /// for _delivery in 0..2 {
+    ///     for (step, sku) in ["ribbon", "card"].into_iter().enumerate() {
+    ///         let options = ExecuteOptions::caused_by_step(cause, "gift-wrapper", step as u32);
+    ///         let gift = CartCommand::AddItem { sku: sku.into(), quantity: 1 };
+    ///         carts.execute_with("2", gift, options).await?;
+    ///     }
+    /// }
+    /// assert_eq!(carts.load("2").await?.version, 2); // two commands, each appended once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn caused_by_step(event: &EventHeader, reactor: &str, step: u32) -> Self {
+        let mut options = Self::caused_by(event, reactor);
+        if step > 0 {
+            let name = format!("{reactor}#{step}");
+            options.command_id = Some(Uuid::new_v5(&event.event_id, name.as_bytes()));
+        }
+        options
+    }
 }
 
 /// Which past state to load (see [`Repository::load_as_of`](crate::Repository::load_as_of)).
