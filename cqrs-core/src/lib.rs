@@ -92,6 +92,7 @@ mod event;
 pub mod inline;
 mod metadata;
 mod payload;
+pub mod process;
 mod projection;
 mod query;
 mod repository;

@@ -1,0 +1,142 @@
+//! Process managers: workflows across aggregates, driven by the log.
+//!
+//! A process manager reacts to events of any aggregate by sending commands. Each of
+//! its instances (one order, one transfer) is found by a value the event carries,
+//! keeps a state of its own, and is itself event-sourced: every event it handles adds
+//! a record to the instance's stream (`"{NAME}-{instance}"`) holding the new state,
+//! under an event id derived from the event it handled. So, whatever crashes where:
+//!
+//! - an event whose record is stored was handled: it is skipped when delivered again;
+//! - an event without a record is handled again on the state before it, and its
+//!   commands are sent again with the same command ids
+//!   ([`ExecuteOptions::caused_by_step`](crate::ExecuteOptions::caused_by_step)), which
+//!   the repository appends once.
+//!
+//! Commands are sent before the record is written, so no effect is ever lost, and
+//! none happens twice. [`ProcessTarget`] runs a manager under a
+//! [`ProjectionRunner`](crate::runner::ProjectionRunner): one active worker per manager
+//! with [`Leases`](crate::store::Leases), status and lag like any projection.
+//!
+//! ```
+//! # use cqrs_core::doc_example::*;
+//! use cqrs_core::process::{CommandBus, ProcessManager, ProcessTarget, Route};
+//! use cqrs_core::runner::ProjectionRunner;
+//! use cqrs_core::{EventHeader, ExecuteOptions, InMemoryEventStore, Repository};
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// Every cart that gets an apple also gets a free bag, once.
+//! #[derive(Default, Serialize, Deserialize)]
+//! struct FreeBag {
+//!     given: bool,
+//! }
+//!
+//! impl ProcessManager for FreeBag {
+//!     const NAME: &'static str = "free-bag";
+//!     type Event = CartEvent;
+//!     type Command = (String, CartCommand);
+//!
+//!     fn route(header: &EventHeader, event: &CartEvent) -> Route {
+//!         match event {
+//!             CartEvent::ItemAdded { sku, .. } if sku == "apple" => {
+//!                 Route::Start(header.stream_id.to_string())
+//!             }
+//!             _ => Route::Ignore,
+//!         }
+//!     }
+//!
+//!     fn handle(&mut self, header: &EventHeader, _: CartEvent) -> Vec<(String, CartCommand)> {
+//!         if std::mem::replace(&mut self.given, true) {
+//!             return Vec::new();
+//!         }
+//!         let cart = header.stream_id.trim_start_matches("cart-").to_owned();
+//!         vec![(cart, CartCommand::AddItem { sku: "bag".into(), quantity: 1 })]
+//!     }
+//! }
+//!
+//! /// Sends each command through the cart repository.
+//! struct Carts(Repository<Cart, InMemoryEventStore>);
+//!
+//! impl CommandBus<(String, CartCommand)> for Carts {
+//!     async fn send(
+//!         &self,
+//!         (cart, command): (String, CartCommand),
+//!         options: ExecuteOptions,
+//!     ) -> Result<(), cqrs_core::HandlerError> {
+//!         self.0.execute_with(&cart, command, options).await?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # pollster::block_on(async {
+//! let store = InMemoryEventStore::new();
+//! let carts = Repository::<Cart, _>::new(store.clone());
+//! carts.execute("1", CartCommand::AddItem { sku: "apple".into(), quantity: 2 }).await?;
+//! carts.execute("1", CartCommand::AddItem { sku: "apple".into(), quantity: 1 }).await?;
+//! let target = ProcessTarget::<FreeBag, _, _>::new(store.clone(), Carts(Repository::new(store.clone())));
+//! let mut runner = ProjectionRunner::new(store.clone(), target);
+//! runner.catch_up().await?;
+//! runner.rebuild(|_| {}).await?; // every event delivered again: nothing sent twice
+//! assert_eq!(carts.load("1").await?.state.items["bag"], 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod target;
+
+use std::future::Future;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use target::ProcessTarget;
+
+use crate::envelope::EventHeader;
+use crate::event::DomainEvent;
+use crate::projection::HandlerError;
+use crate::repository::ExecuteOptions;
+
+/// Which instance of a process manager an event belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The instance with this id, started by this event if it does not exist yet.
+    Start(String),
+    /// The instance with this id, if it exists; the event is ignored otherwise.
+    Continue(String),
+    /// No instance: the event is not for this manager.
+    Ignore,
+}
+
+/// A workflow across aggregates: its state per instance, which events move it, and
+/// the commands it sends (see the [module docs](self)).
+pub trait ProcessManager: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The stable name: the prefix of its instance streams and of its checkpoint.
+    const NAME: &'static str;
+
+    /// The events it reacts to.
+    type Event: DomainEvent;
+
+    /// What it sends; a [`CommandBus`] delivers it.
+    type Command: Send + 'static;
+
+    /// The instance an event belongs to.
+    fn route(header: &EventHeader, event: &Self::Event) -> Route;
+
+    /// Moves the instance on with an event; returns the commands to send, in order.
+    fn handle(&mut self, header: &EventHeader, event: Self::Event) -> Vec<Self::Command>;
+
+    /// Whether the instance is finished: later events for it are ignored.
+    fn is_done(&self) -> bool {
+        false
+    }
+}
+
+/// Delivers a process manager's commands, each with the options that make it
+/// idempotent (its command id) and traceable (correlation and causation).
+pub trait CommandBus<C>: Send + Sync + 'static {
+    /// Sends one command; an error stops the manager at this event, to be retried.
+    fn send(
+        &self,
+        command: C,
+        options: ExecuteOptions,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send;
+}

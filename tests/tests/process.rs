@@ -1,0 +1,264 @@
+//! A process manager across two aggregates, on every store: an order placed reserves
+//! stock for each of its lines (several commands for one event), and every event
+//! delivered again, after a crash or a rebuild from position 0, sends nothing twice.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "common/stores.rs"]
+mod stores;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use cqrs_core::process::{CommandBus, ProcessManager, ProcessTarget, Route};
+use cqrs_core::runner::ProjectionRunner;
+use cqrs_core::{
+    Aggregate, Command, DomainEvent, EventHeader, ExecuteOptions, HandlerError, Repository, Store,
+};
+use serde::{Deserialize, Serialize};
+use stores::on_every_store;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, DomainEvent)]
+#[event(aggregate = Order)]
+enum OrderEvent {
+    #[event(name = "order.placed")]
+    Placed { lines: Vec<(String, u32)> },
+    #[event(name = "order.cancelled")]
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Command)]
+#[command(aggregate = Order)]
+enum OrderCommand {
+    Place { lines: Vec<(String, u32)> },
+    Cancel,
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("order refused")]
+struct Refused;
+
+#[derive(Debug, Default, Aggregate)]
+#[aggregate(name = "order", event = OrderEvent, error = Refused)]
+struct Order {
+    placed: bool,
+}
+
+impl Order {
+    fn place(&self, lines: Vec<(String, u32)>) -> Result<Vec<OrderEvent>, Refused> {
+        Ok(vec![OrderEvent::Placed { lines }])
+    }
+
+    fn cancel(&self) -> Result<Vec<OrderEvent>, Refused> {
+        Ok(vec![OrderEvent::Cancelled])
+    }
+
+    fn on_placed(&mut self, _: Vec<(String, u32)>) {
+        self.placed = true;
+    }
+
+    fn on_cancelled(&mut self) {}
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, DomainEvent)]
+#[event(aggregate = Stock)]
+enum StockEvent {
+    #[event(name = "stock.reserved")]
+    Reserved { order: String, units: u32 },
+}
+
+#[derive(Debug, Clone, Command)]
+#[command(aggregate = Stock)]
+enum StockCommand {
+    Reserve { order: String, units: u32 },
+}
+
+#[derive(Debug, Default, Aggregate)]
+#[aggregate(name = "stock", event = StockEvent, error = Refused)]
+struct Stock {
+    reserved: BTreeMap<String, u32>,
+}
+
+impl Stock {
+    fn reserve(&self, order: String, units: u32) -> Result<Vec<StockEvent>, Refused> {
+        Ok(vec![StockEvent::Reserved { order, units }])
+    }
+
+    fn on_reserved(&mut self, order: String, units: u32) {
+        *self.reserved.entry(order).or_default() += units;
+    }
+}
+
+/// One instance per order: reserves every line once, then is done when cancelled.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Fulfilment {
+    reserved: u32,
+    cancelled: bool,
+}
+
+impl ProcessManager for Fulfilment {
+    const NAME: &'static str = "fulfilment";
+    type Event = OrderEvent;
+    type Command = (String, StockCommand);
+
+    fn route(header: &EventHeader, event: &OrderEvent) -> Route {
+        let order = header.stream_id.trim_start_matches("order-").to_owned();
+        match event {
+            OrderEvent::Placed { .. } => Route::Start(order),
+            OrderEvent::Cancelled => Route::Continue(order),
+        }
+    }
+
+    fn handle(&mut self, header: &EventHeader, event: OrderEvent) -> Vec<(String, StockCommand)> {
+        let order = header.stream_id.to_string();
+        match event {
+            OrderEvent::Placed { lines } => lines
+                .into_iter()
+                .map(|(sku, units)| {
+                    self.reserved += units;
+                    let order = order.clone();
+                    (sku, StockCommand::Reserve { order, units })
+                })
+                .collect(),
+            OrderEvent::Cancelled => {
+                self.cancelled = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn is_done(&self) -> bool {
+        self.cancelled
+    }
+}
+
+/// Sends reservations through the stock repository; fails the `n`-th send once
+/// when asked, as a crash between two commands would.
+struct StockBus<S: Store> {
+    stock: Repository<Stock, S>,
+    sends: Arc<AtomicU32>,
+    fail_at: Option<u32>,
+}
+
+impl<S: Store> CommandBus<(String, StockCommand)> for StockBus<S> {
+    async fn send(
+        &self,
+        (sku, command): (String, StockCommand),
+        options: ExecuteOptions,
+    ) -> Result<(), HandlerError> {
+        let n = self.sends.fetch_add(1, Ordering::SeqCst);
+        if self.fail_at == Some(n) {
+            return Err("the process died between two commands".into());
+        }
+        self.stock.execute_with(&sku, command, options).await?;
+        Ok(())
+    }
+}
+
+/// The fulfilment process as a runner runs it.
+type FulfilmentRunner<S> = ProjectionRunner<S, ProcessTarget<Fulfilment, S, StockBus<S>>>;
+
+fn runner<S: Store>(store: &S, fail_at: Option<u32>) -> (FulfilmentRunner<S>, Arc<AtomicU32>) {
+    let sends = Arc::new(AtomicU32::new(0));
+    let bus = StockBus {
+        stock: Repository::new(store.clone()),
+        sends: sends.clone(),
+        fail_at,
+    };
+    let target = ProcessTarget::new(store.clone(), bus);
+    (ProjectionRunner::new(store.clone(), target), sends)
+}
+
+on_every_store!(
+    every_line_is_reserved_once_across_a_crash_and_a_full_redelivery,
+    a_finished_or_unknown_instance_ignores_later_events
+);
+
+async fn every_line_is_reserved_once_across_a_crash_and_a_full_redelivery<S: Store>(store: S) {
+    let orders = Repository::<Order, S>::new(store.clone());
+    let stock = Repository::<Stock, S>::new(store.clone());
+    let lines = vec![("apple".to_owned(), 2), ("pear".to_owned(), 3)];
+    orders
+        .execute("1", OrderCommand::Place { lines })
+        .await
+        .unwrap();
+    orders
+        .execute(
+            "2",
+            OrderCommand::Place {
+                lines: vec![("apple".to_owned(), 5)],
+            },
+        )
+        .await
+        .unwrap();
+
+    // The process dies after the first reservation of order 1.
+    let (mut crashing, _) = runner(&store, Some(1));
+    let error = crashing.catch_up().await.unwrap_err();
+    assert!(error.to_string().contains("fulfilment"), "{error}");
+    assert_eq!(stock.load("apple").await.unwrap().version, 1);
+    assert_eq!(stock.load("pear").await.unwrap().version, 0);
+
+    // Restarted: order 1 is handled again on its state before, its first reservation
+    // is sent again and taken as the repeat it is; order 2 follows.
+    let (mut restarted, sends) = runner(&store, None);
+    restarted.catch_up().await.unwrap();
+    assert_eq!(sends.load(Ordering::SeqCst), 3);
+    // Every event delivered again from position 0: nothing handled, nothing sent.
+    restarted.rebuild(|_| {}).await.unwrap();
+    assert_eq!(sends.load(Ordering::SeqCst), 3, "no command is sent again");
+
+    let apple = stock.load("apple").await.unwrap();
+    assert_eq!(apple.version, 2, "one reservation per order");
+    assert_eq!(apple.state.reserved["order-1"], 2);
+    assert_eq!(apple.state.reserved["order-2"], 5);
+    let pear = stock.load("pear").await.unwrap();
+    assert_eq!((pear.version, pear.state.reserved["order-1"]), (1, 3));
+    // Each reservation names the order's event as its cause.
+    let placed = store.read_stream("order-1", 1, 1).await.unwrap();
+    let reserved = store.read_stream("stock-pear", 1, 1).await.unwrap();
+    assert_eq!(
+        reserved[0].header.metadata.causation_id,
+        Some(placed[0].header.event_id)
+    );
+    // The instance's state is in its own stream.
+    let instance = store.read_stream("fulfilment-1", 1, 10).await.unwrap();
+    assert_eq!(instance.len(), 1);
+    assert_eq!(instance[0].header.event_name, "process.handled");
+}
+
+async fn a_finished_or_unknown_instance_ignores_later_events<S: Store>(store: S) {
+    let orders = Repository::<Order, S>::new(store.clone());
+    let stock = Repository::<Stock, S>::new(store.clone());
+    // Cancelled before it was ever placed: no instance to continue.
+    orders.execute("9", OrderCommand::Cancel).await.unwrap();
+    orders
+        .execute(
+            "1",
+            OrderCommand::Place {
+                lines: vec![("fig".to_owned(), 1)],
+            },
+        )
+        .await
+        .unwrap();
+    orders.execute("1", OrderCommand::Cancel).await.unwrap();
+    // Placed again after the instance finished: ignored.
+    orders
+        .execute(
+            "1",
+            OrderCommand::Place {
+                lines: vec![("fig".to_owned(), 7)],
+            },
+        )
+        .await
+        .unwrap();
+    let (mut runner, sends) = runner(&store, None);
+    runner.catch_up().await.unwrap();
+    assert_eq!(sends.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        stock.load("fig").await.unwrap().state.reserved["order-1"],
+        1
+    );
+    assert_eq!(store.stream_version("fulfilment-9").await.unwrap(), 0);
+    assert_eq!(store.stream_version("fulfilment-1").await.unwrap(), 2);
+}
