@@ -67,7 +67,7 @@ enum StockEvent {
     Reserved { order: String, units: u32 },
 }
 
-#[derive(Debug, Clone, Command)]
+#[derive(Debug, Clone, PartialEq, Command)]
 #[command(aggregate = Stock)]
 enum StockCommand {
     Reserve { order: String, units: u32 },
@@ -261,4 +261,38 @@ async fn a_finished_or_unknown_instance_ignores_later_events<S: Store>(store: S)
     );
     assert_eq!(store.stream_version("fulfilment-9").await.unwrap(), 0);
     assert_eq!(store.stream_version("fulfilment-1").await.unwrap(), 2);
+}
+
+/// Every transition of the fulfilment process, without a store.
+#[test]
+fn each_transition_of_fulfilment() {
+    use cqrs_core::testing::ProcessFixture;
+    let placed = OrderEvent::Placed {
+        lines: vec![("apple".to_owned(), 2), ("pear".to_owned(), 3)],
+    };
+    let reserve = |sku: &str, units| {
+        (
+            sku.to_owned(),
+            StockCommand::Reserve {
+                order: "order-1".into(),
+                units,
+            },
+        )
+    };
+    // Placed: one reservation per line, in order.
+    let fixture = ProcessFixture::<Fulfilment>::new()
+        .when_on("order-1", placed.clone())
+        .then_expect_commands([reserve("apple", 2), reserve("pear", 3)]);
+    assert_eq!(fixture.instance("1").map(|f| f.reserved), Some(5));
+    // Cancelled: nothing sent, the instance is done; placed again: ignored.
+    let fixture = fixture
+        .when_on("order-1", OrderEvent::Cancelled)
+        .then_expect_commands([]);
+    assert!(fixture.is_done("1"));
+    fixture.when_on("order-1", placed).then_expect_commands([]);
+    // Cancelled without an instance: ignored, no instance made.
+    let fixture = ProcessFixture::<Fulfilment>::new()
+        .when_on("order-9", OrderEvent::Cancelled)
+        .then_expect_commands([]);
+    assert!(fixture.instance("9").is_none());
 }

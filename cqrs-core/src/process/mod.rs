@@ -130,6 +130,20 @@ pub trait ProcessManager: Default + Serialize + DeserializeOwned + Send + Sync +
     }
 }
 
+/// The state an event is handled on, from its route and the instance as stored
+/// (`None`, or its state and whether it is done): `None` when the event is not
+/// handled (no instance to continue, or a finished one).
+pub(crate) fn state_to_handle<P: ProcessManager>(
+    starts: bool,
+    stored: Option<(P, bool)>,
+) -> Option<P> {
+    match stored {
+        None if starts => Some(P::default()),
+        None | Some((_, true)) => None,
+        Some((state, false)) => Some(state),
+    }
+}
+
 /// Delivers a process manager's commands, each with the options that make it
 /// idempotent (its command id) and traceable (correlation and causation).
 pub trait CommandBus<C>: Send + Sync + 'static {

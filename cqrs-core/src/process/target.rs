@@ -84,13 +84,15 @@ where
         }
         let stream = Self::instance_stream(&instance);
         let version = self.store.stream_version(&stream).await?;
-        let mut state = match version {
-            0 if !starts => return Ok(()),
-            0 => P::default(),
-            _ => match self.last_record(&stream, version).await? {
-                Record { done: true, .. } => return Ok(()),
-                Record { state, .. } => state,
-            },
+        let stored = match version {
+            0 => None,
+            _ => {
+                let record = self.last_record(&stream, version).await?;
+                Some((record.state, record.done))
+            }
+        };
+        let Some(mut state) = super::state_to_handle::<P>(starts, stored) else {
+            return Ok(());
         };
         let commands = state.handle(&header, event);
         for (step, command) in commands.into_iter().enumerate() {

@@ -1,0 +1,153 @@
+use std::collections::HashMap;
+use std::fmt::Debug;
+
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::aggregate::stored;
+use crate::envelope::EventHeader;
+use crate::event::DomainEvent;
+use crate::metadata::Metadata;
+use crate::process::{ProcessManager, Route, state_to_handle};
+
+/// Tests a process manager: given events, when one more arrives, then the commands
+/// it sends. Events are routed to their instances as the runner routes them (a
+/// `Continue` without an instance and events for a finished instance are ignored),
+/// and each is checked to survive storage.
+///
+/// ```
+/// # use cqrs_core::doc_example::*;
+/// use cqrs_core::process::{ProcessManager, Route};
+/// use cqrs_core::testing::ProcessFixture;
+/// use cqrs_core::EventHeader;
+///
+/// /// Asks for a receipt once a cart is checked out, if it held anything.
+/// #[derive(Default, serde::Serialize, serde::Deserialize)]
+/// struct Receipts { items: u32 }
+///
+/// impl ProcessManager for Receipts {
+///     const NAME: &'static str = "receipts";
+///     type Event = CartEvent;
+///     type Command = String;
+///
+///     fn route(header: &EventHeader, _: &CartEvent) -> Route {
+///         Route::Start(header.stream_id.to_string())
+///     }
+///
+///     fn handle(&mut self, header: &EventHeader, event: CartEvent) -> Vec<String> {
+///         match event {
+///             CartEvent::ItemAdded { quantity, .. } => { self.items += quantity; Vec::new() }
+///             CartEvent::CheckedOut if self.items > 0 => vec![format!("receipt for {}", header.stream_id)],
+///             CartEvent::CheckedOut => Vec::new(),
+///         }
+///     }
+/// }
+///
+/// ProcessFixture::<Receipts>::new()
+///     .given_on("cart-1", [CartEvent::ItemAdded { sku: "apple".into(), quantity: 2 }])
+///     .when_on("cart-1", CartEvent::CheckedOut)
+///     .then_expect_commands(["receipt for cart-1".to_owned()]);
+/// ProcessFixture::<Receipts>::new()
+///     .when_on("cart-2", CartEvent::CheckedOut)
+///     .then_expect_commands([]);
+/// ```
+pub struct ProcessFixture<P: ProcessManager> {
+    instances: HashMap<String, (P, bool)>,
+    versions: HashMap<String, u64>,
+    position: u64,
+    sent: Vec<P::Command>,
+}
+
+impl<P: ProcessManager> Default for ProcessFixture<P> {
+    fn default() -> Self {
+        ProcessFixture {
+            instances: HashMap::new(),
+            versions: HashMap::new(),
+            position: 0,
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl<P: ProcessManager> ProcessFixture<P> {
+    /// No instances yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Events that happened before, in stream `stream_id`; their commands are dropped.
+    #[track_caller]
+    pub fn given_on(mut self, stream_id: &str, events: impl IntoIterator<Item = P::Event>) -> Self {
+        for event in events {
+            self.deliver(stream_id, event);
+        }
+        self.sent.clear();
+        self
+    }
+
+    /// The event under test, in stream `stream_id`.
+    #[track_caller]
+    pub fn when_on(mut self, stream_id: &str, event: P::Event) -> Self {
+        self.sent.clear();
+        self.deliver(stream_id, event);
+        self
+    }
+
+    /// Asserts the commands the last `when_on` sent, in order.
+    #[track_caller]
+    pub fn then_expect_commands(self, expected: impl IntoIterator<Item = P::Command>) -> Self
+    where
+        P::Command: PartialEq + Debug,
+    {
+        let expected: Vec<P::Command> = expected.into_iter().collect();
+        assert_eq!(self.sent, expected, "the commands sent differ");
+        self
+    }
+
+    /// An instance's state, if it exists.
+    pub fn instance(&self, id: &str) -> Option<&P> {
+        self.instances.get(id).map(|(state, _)| state)
+    }
+
+    /// Whether an instance exists and is done.
+    pub fn is_done(&self, id: &str) -> bool {
+        self.instances.get(id).is_some_and(|(_, done)| *done)
+    }
+
+    fn deliver(&mut self, stream_id: &str, event: P::Event) {
+        let event = stored(event);
+        self.position += 1;
+        let version = self.versions.entry(stream_id.to_owned()).or_default();
+        *version += 1;
+        let event_type = event.event_type();
+        let header = EventHeader {
+            stream_id: stream_id.into(),
+            stream_version: *version,
+            position: self.position,
+            event_id: Uuid::new_v4(),
+            event_name: smol_str::SmolStr::new_static(event_type.name),
+            event_version: event_type.version,
+            recorded_at: Utc::now(),
+            metadata: Metadata::default(),
+        };
+        let (id, starts) = match P::route(&header, &event) {
+            Route::Start(id) => (id, true),
+            Route::Continue(id) => (id, false),
+            Route::Ignore => return,
+        };
+        let Some(mut state) = state_to_handle(starts, self.instances.remove(&id)) else {
+            return;
+        };
+        self.sent.extend(state.handle(&header, event));
+        let done = state.is_done();
+        // A state that does not survive storage fails here, as the target would.
+        let state: P = match serde_json::to_value(&state).and_then(serde_json::from_value) {
+            Ok(state) => state,
+            Err(error) => panic!(
+                "the state of process `{}` does not survive storage: {error}",
+                P::NAME
+            ),
+        };
+        self.instances.insert(id, (state, done));
+    }
+}
