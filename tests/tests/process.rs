@@ -9,6 +9,9 @@ mod stores;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use cqrs_core::process::{CommandBus, ProcessManager, ProcessTarget, Route};
 use cqrs_core::runner::ProjectionRunner;
@@ -22,7 +25,10 @@ use stores::on_every_store;
 #[event(aggregate = Order)]
 enum OrderEvent {
     #[event(name = "order.placed")]
-    Placed { lines: Vec<(String, u32)> },
+    Placed {
+        lines: Vec<(String, u32)>,
+        pay_within_ms: u64,
+    },
     #[event(name = "order.cancelled")]
     Cancelled,
 }
@@ -30,7 +36,10 @@ enum OrderEvent {
 #[derive(Debug, Clone, Command)]
 #[command(aggregate = Order)]
 enum OrderCommand {
-    Place { lines: Vec<(String, u32)> },
+    Place {
+        lines: Vec<(String, u32)>,
+        pay_within_ms: u64,
+    },
     Cancel,
 }
 
@@ -45,15 +54,22 @@ struct Order {
 }
 
 impl Order {
-    fn place(&self, lines: Vec<(String, u32)>) -> Result<Vec<OrderEvent>, Refused> {
-        Ok(vec![OrderEvent::Placed { lines }])
+    fn place(
+        &self,
+        lines: Vec<(String, u32)>,
+        pay_within_ms: u64,
+    ) -> Result<Vec<OrderEvent>, Refused> {
+        Ok(vec![OrderEvent::Placed {
+            lines,
+            pay_within_ms,
+        }])
     }
 
     fn cancel(&self) -> Result<Vec<OrderEvent>, Refused> {
         Ok(vec![OrderEvent::Cancelled])
     }
 
-    fn on_placed(&mut self, _: Vec<(String, u32)>) {
+    fn on_placed(&mut self, _: Vec<(String, u32)>, _: u64) {
         self.placed = true;
     }
 
@@ -65,12 +81,15 @@ impl Order {
 enum StockEvent {
     #[event(name = "stock.reserved")]
     Reserved { order: String, units: u32 },
+    #[event(name = "stock.released")]
+    Released { order: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Command)]
 #[command(aggregate = Stock)]
 enum StockCommand {
     Reserve { order: String, units: u32 },
+    Release { order: String },
 }
 
 #[derive(Debug, Default, Aggregate)]
@@ -84,15 +103,30 @@ impl Stock {
         Ok(vec![StockEvent::Reserved { order, units }])
     }
 
+    fn release(&self, order: String) -> Result<Vec<StockEvent>, Refused> {
+        Ok(vec![StockEvent::Released { order }])
+    }
+
     fn on_reserved(&mut self, order: String, units: u32) {
         *self.reserved.entry(order).or_default() += units;
     }
+
+    fn on_released(&mut self, order: String) {
+        self.reserved.remove(&order);
+    }
 }
 
-/// One instance per order: reserves every line once, then is done when cancelled.
+/// A payment window no test waits for.
+const HOUR: u64 = 3_600_000;
+
+/// One instance per order: reserves every line once; releases them when the payment
+/// deadline passes; done when cancelled (which cancels the deadline).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Fulfilment {
+    order: String,
     reserved: u32,
+    skus: Vec<String>,
+    pay_by: Option<DateTime<Utc>>,
     cancelled: bool,
 }
 
@@ -112,14 +146,22 @@ impl ProcessManager for Fulfilment {
     fn handle(&mut self, header: &EventHeader, event: OrderEvent) -> Vec<(String, StockCommand)> {
         let order = header.stream_id.to_string();
         match event {
-            OrderEvent::Placed { lines } => lines
-                .into_iter()
-                .map(|(sku, units)| {
-                    self.reserved += units;
-                    let order = order.clone();
-                    (sku, StockCommand::Reserve { order, units })
-                })
-                .collect(),
+            OrderEvent::Placed {
+                lines,
+                pay_within_ms,
+            } => {
+                self.order = order.clone();
+                self.pay_by = Some(header.recorded_at + Duration::from_millis(pay_within_ms));
+                lines
+                    .into_iter()
+                    .map(|(sku, units)| {
+                        self.reserved += units;
+                        self.skus.push(sku.clone());
+                        let order = order.clone();
+                        (sku, StockCommand::Reserve { order, units })
+                    })
+                    .collect()
+            }
             OrderEvent::Cancelled => {
                 self.cancelled = true;
                 Vec::new()
@@ -129,6 +171,25 @@ impl ProcessManager for Fulfilment {
 
     fn is_done(&self) -> bool {
         self.cancelled
+    }
+
+    fn deadlines(&self) -> Vec<(String, DateTime<Utc>)> {
+        self.pay_by
+            .map(|at| ("payment".to_owned(), at))
+            .into_iter()
+            .collect()
+    }
+
+    fn on_deadline(&mut self, _: &str, _: DateTime<Utc>) -> Vec<(String, StockCommand)> {
+        self.pay_by = None;
+        self.reserved = 0;
+        std::mem::take(&mut self.skus)
+            .into_iter()
+            .map(|sku| {
+                let order = self.order.clone();
+                (sku, StockCommand::Release { order })
+            })
+            .collect()
     }
 }
 
@@ -171,15 +232,77 @@ fn runner<S: Store>(store: &S, fail_at: Option<u32>) -> (FulfilmentRunner<S>, Ar
 
 on_every_store!(
     every_line_is_reserved_once_across_a_crash_and_a_full_redelivery,
-    a_finished_or_unknown_instance_ignores_later_events
+    a_finished_or_unknown_instance_ignores_later_events,
+    a_deadline_due_while_no_worker_ran_fires_once_after_a_restart
 );
+
+/// Order 1's payment deadline comes due while no worker runs: after a restart it
+/// fires once and releases the order's stock; order 2's is not due, order 3's was
+/// cancelled with the order. Catching up and rebuilding again send nothing.
+async fn a_deadline_due_while_no_worker_ran_fires_once_after_a_restart<S: Store>(store: S) {
+    let orders = Repository::<Order, S>::new(store.clone());
+    let stock = Repository::<Stock, S>::new(store.clone());
+    let place = |lines: &[(&str, u32)], pay_within_ms| OrderCommand::Place {
+        lines: lines
+            .iter()
+            .map(|(sku, n)| ((*sku).to_owned(), *n))
+            .collect(),
+        pay_within_ms,
+    };
+    orders
+        .execute("1", place(&[("apple", 2), ("pear", 1)], 200))
+        .await
+        .unwrap();
+    orders
+        .execute("2", place(&[("apple", 1)], HOUR))
+        .await
+        .unwrap();
+    orders
+        .execute("3", place(&[("fig", 1)], 200))
+        .await
+        .unwrap();
+    orders.execute("3", OrderCommand::Cancel).await.unwrap();
+
+    let (mut first, first_sends) = runner(&store, None);
+    first.catch_up().await.unwrap();
+    drop(first);
+    // Every worker is down while the deadlines come due.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (mut second, second_sends) = runner(&store, None);
+    second.catch_up().await.unwrap();
+    let sends = || first_sends.load(Ordering::SeqCst) + second_sends.load(Ordering::SeqCst);
+    assert_eq!(
+        sends(),
+        6,
+        "four reservations, then two releases for order 1"
+    );
+    second.catch_up().await.unwrap();
+    second.rebuild(|_| {}).await.unwrap();
+    assert_eq!(sends(), 6, "nothing is sent twice");
+
+    let apple = stock.load("apple").await.unwrap().state.reserved;
+    assert_eq!(apple, BTreeMap::from([("order-2".to_owned(), 1)]));
+    assert!(stock.load("pear").await.unwrap().state.reserved.is_empty());
+    let fig = stock.load("fig").await.unwrap().state.reserved;
+    assert_eq!(
+        fig,
+        BTreeMap::from([("order-3".to_owned(), 1)]),
+        "a cancelled deadline never fires"
+    );
+}
 
 async fn every_line_is_reserved_once_across_a_crash_and_a_full_redelivery<S: Store>(store: S) {
     let orders = Repository::<Order, S>::new(store.clone());
     let stock = Repository::<Stock, S>::new(store.clone());
     let lines = vec![("apple".to_owned(), 2), ("pear".to_owned(), 3)];
     orders
-        .execute("1", OrderCommand::Place { lines })
+        .execute(
+            "1",
+            OrderCommand::Place {
+                lines,
+                pay_within_ms: HOUR,
+            },
+        )
         .await
         .unwrap();
     orders
@@ -187,6 +310,7 @@ async fn every_line_is_reserved_once_across_a_crash_and_a_full_redelivery<S: Sto
             "2",
             OrderCommand::Place {
                 lines: vec![("apple".to_owned(), 5)],
+                pay_within_ms: HOUR,
             },
         )
         .await
@@ -237,6 +361,7 @@ async fn a_finished_or_unknown_instance_ignores_later_events<S: Store>(store: S)
             "1",
             OrderCommand::Place {
                 lines: vec![("fig".to_owned(), 1)],
+                pay_within_ms: HOUR,
             },
         )
         .await
@@ -248,6 +373,7 @@ async fn a_finished_or_unknown_instance_ignores_later_events<S: Store>(store: S)
             "1",
             OrderCommand::Place {
                 lines: vec![("fig".to_owned(), 7)],
+                pay_within_ms: HOUR,
             },
         )
         .await
@@ -269,6 +395,7 @@ fn each_transition_of_fulfilment() {
     use cqrs_core::testing::ProcessFixture;
     let placed = OrderEvent::Placed {
         lines: vec![("apple".to_owned(), 2), ("pear".to_owned(), 3)],
+        pay_within_ms: HOUR,
     };
     let reserve = |sku: &str, units| {
         (
@@ -279,16 +406,31 @@ fn each_transition_of_fulfilment() {
             },
         )
     };
-    // Placed: one reservation per line, in order.
+    // Placed: one reservation per line, in order, and a payment deadline.
     let fixture = ProcessFixture::<Fulfilment>::new()
         .when_on("order-1", placed.clone())
         .then_expect_commands([reserve("apple", 2), reserve("pear", 3)]);
     assert_eq!(fixture.instance("1").map(|f| f.reserved), Some(5));
+    assert_eq!(fixture.deadlines("1"), ["payment"]);
+    // The payment deadline passes: every line released, the deadline gone.
+    let release = |sku: &str| {
+        let order = "order-1".to_owned();
+        (sku.to_owned(), StockCommand::Release { order })
+    };
+    let expired = ProcessFixture::<Fulfilment>::new()
+        .given_on("order-1", [placed.clone()])
+        .when_deadline("1", "payment")
+        .then_expect_commands([release("apple"), release("pear")]);
+    assert!(expired.deadlines("1").is_empty());
     // Cancelled: nothing sent, the instance is done; placed again: ignored.
     let fixture = fixture
         .when_on("order-1", OrderEvent::Cancelled)
         .then_expect_commands([]);
     assert!(fixture.is_done("1"));
+    assert!(
+        fixture.deadlines("1").is_empty(),
+        "cancelled with the order"
+    );
     fixture.when_on("order-1", placed).then_expect_commands([]);
     // Cancelled without an instance: ignored, no instance made.
     let fixture = ProcessFixture::<Fulfilment>::new()

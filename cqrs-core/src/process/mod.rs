@@ -13,7 +13,14 @@
 //!   the repository appends once.
 //!
 //! Commands are sent before the record is written, so no effect is ever lost, and
-//! none happens twice. [`ProcessTarget`] runs a manager under a
+//! none happens twice.
+//!
+//! **Deadlines** live in the instance's state: [`ProcessManager::deadlines`] lists the
+//! pending ones (keep a time in the state to schedule, take it out to cancel), and
+//! when one comes due the worker calls [`ProcessManager::on_deadline`], as one more
+//! step with ids derived from the instance, the deadline's name and its time. The
+//! worker learns every pending deadline from the instance records when it starts,
+//! so a deadline that came due while no worker ran fires after the restart, once. [`ProcessTarget`] runs a manager under a
 //! [`ProjectionRunner`](crate::runner::ProjectionRunner): one active worker per manager
 //! with [`Leases`](crate::store::Leases), status and lag like any projection.
 //!
@@ -85,6 +92,8 @@ mod target;
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -127,6 +136,20 @@ pub trait ProcessManager: Default + Serialize + DeserializeOwned + Send + Sync +
     /// Whether the instance is finished: later events for it are ignored.
     fn is_done(&self) -> bool {
         false
+    }
+
+    /// The instance's pending deadlines, by name, from its state: a deadline is
+    /// scheduled by keeping it in the state and cancelled by taking it out. Each
+    /// (name, time) fires once, by whichever worker runs the manager, also when it
+    /// came due while no worker ran.
+    fn deadlines(&self) -> Vec<(String, DateTime<Utc>)> {
+        Vec::new()
+    }
+
+    /// A deadline came due; returns the commands to send, in order.
+    fn on_deadline(&mut self, name: &str, due: DateTime<Utc>) -> Vec<Self::Command> {
+        let _ = (name, due);
+        Vec::new()
     }
 }
 

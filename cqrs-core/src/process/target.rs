@@ -1,6 +1,9 @@
 //! A process manager as the target of a projection runner.
 
+use std::collections::BTreeMap;
 use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,7 +14,7 @@ use crate::metadata::Metadata;
 use crate::projection::HandlerError;
 use crate::repository::ExecuteOptions;
 use crate::runner::{CatchUpTarget, ProjectionError};
-use crate::store::{EventStore, StoreError, StoredView, ViewStore};
+use crate::store::{EventStore, ReadAll, StoreError, StoredView, ViewStore};
 use crate::version::ExpectedVersion;
 
 /// The persisted name of an instance's records.
@@ -37,6 +40,8 @@ pub struct ProcessTarget<P, S, B> {
     store: S,
     bus: B,
     checkpoint_name: String,
+    /// Loaded at the first tick, then kept up to date by each step.
+    deadlines: Option<Deadlines>,
     manager: PhantomData<fn() -> P>,
 }
 
@@ -52,6 +57,7 @@ where
             store,
             bus,
             checkpoint_name: format!("process:{}", P::NAME),
+            deadlines: None,
             manager: PhantomData,
         }
     }
@@ -68,7 +74,7 @@ where
 
     /// Handles one event: nothing when it is not for an instance, is already
     /// recorded, or its instance is done.
-    async fn handle(&self, recorded: RecordedEvent) -> Result<(), ProjectionError> {
+    async fn handle(&mut self, recorded: RecordedEvent) -> Result<(), ProjectionError> {
         let RecordedEvent { header, payload } = recorded;
         let event = header
             .decode_payload::<P::Event>(&payload)
@@ -78,11 +84,92 @@ where
             Route::Continue(instance) => (instance, false),
             Route::Ignore => return Ok(()),
         };
-        let record_id = Self::record_id(header.event_id);
+        let cause = Cause {
+            trigger: header.event_id,
+            position: header.position,
+            what: header.event_name.to_string(),
+            header: Some(&header),
+        };
+        self.step(&instance, starts, cause, |state| {
+            state.handle(&header, event)
+        })
+        .await
+    }
+
+    /// Fires every deadline that is due.
+    async fn fire_due_deadlines(&mut self) -> Result<(), ProjectionError> {
+        if self.deadlines.is_none() {
+            self.deadlines = Some(self.load_deadlines().await?);
+        }
+        let now = Utc::now();
+        let due: Vec<(String, String, DateTime<Utc>)> = self
+            .deadlines
+            .iter()
+            .flatten()
+            .flat_map(|(instance, pending)| {
+                pending
+                    .iter()
+                    .filter(|(_, at)| *at <= now)
+                    .map(|(name, at)| (instance.clone(), name.clone(), *at))
+            })
+            .collect();
+        for (instance, name, at) in due {
+            let key = format!("{}/{instance}/{name}/{}", P::NAME, at.to_rfc3339());
+            let cause = Cause {
+                trigger: Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()),
+                position: 0,
+                what: format!("deadline `{name}` due {at}"),
+                header: None,
+            };
+            self.step(&instance, false, cause, |state| {
+                state.on_deadline(&name, at)
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Every instance's pending deadlines, from the last record of each.
+    async fn load_deadlines(&self) -> Result<Deadlines, ProjectionError> {
+        let prefix = Self::instance_stream("");
+        let mut deadlines = Deadlines::new();
+        let mut from = 1;
+        loop {
+            let query = ReadAll::from_position(from).limit(1_000).only([RECORD]);
+            let page = self.store.read_all(query).await?;
+            let Some(last) = page.last().map(|e| e.header.position) else {
+                return Ok(deadlines);
+            };
+            for recorded in page {
+                let Some(instance) = recorded.header.stream_id.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let record: Record<P> = decode_record(&recorded)?;
+                let pending = if record.done {
+                    Vec::new()
+                } else {
+                    record.state.deadlines()
+                };
+                deadlines.insert(instance.to_owned(), pending);
+            }
+            from = last + 1;
+        }
+    }
+
+    /// Moves an instance on by one step (an event, a deadline), once: commands first,
+    /// then the record, both with ids derived from the cause.
+    async fn step(
+        &mut self,
+        instance: &str,
+        starts: bool,
+        cause: Cause<'_>,
+        run: impl FnOnce(&mut P) -> Vec<P::Command>,
+    ) -> Result<(), ProjectionError> {
+        let record_id = Self::record_id(cause.trigger);
         if self.store.locate_events(&[record_id]).await?[0].is_some() {
             return Ok(());
         }
-        let stream = Self::instance_stream(&instance);
+        let stream = Self::instance_stream(instance);
         let version = self.store.stream_version(&stream).await?;
         let stored = match version {
             0 => None,
@@ -94,34 +181,45 @@ where
         let Some(mut state) = super::state_to_handle::<P>(starts, stored) else {
             return Ok(());
         };
-        let commands = state.handle(&header, event);
-        for (step, command) in commands.into_iter().enumerate() {
+        for (step, command) in run(&mut state).into_iter().enumerate() {
             let step = u32::try_from(step).unwrap_or(u32::MAX);
-            let options = ExecuteOptions::caused_by_step(&header, P::NAME, step);
+            let options = match cause.header {
+                Some(header) => ExecuteOptions::caused_by_step(header, P::NAME, step),
+                None => ExecuteOptions::default().command_id(Uuid::new_v5(
+                    &cause.trigger,
+                    format!("{}#{step}", P::NAME).as_bytes(),
+                )),
+            };
             self.bus
                 .send(command, options)
                 .await
-                .map_err(|source| failed_at::<P>(&header, source))?;
+                .map_err(|source| cause.failed::<P>(&stream, source))?;
         }
         let done = state.is_done();
+        let pending = if done { Vec::new() } else { state.deadlines() };
         let record = Record {
-            trigger: header.event_id,
+            trigger: cause.trigger,
             state,
             done,
         };
         let payload = serde_json::to_value(&record).map_err(|e| {
-            failed_at::<P>(&header, format!("the state does not serialize: {e}").into())
+            cause.failed::<P>(&stream, format!("the state does not serialize: {e}").into())
         })?;
         let mut new_event = NewEvent::new(RECORD, 1, payload);
         new_event.event_id = record_id;
-        new_event.metadata = Metadata {
-            correlation_id: Some(header.metadata.correlation_id.unwrap_or(header.event_id)),
-            causation_id: Some(header.event_id),
-            ..Metadata::default()
-        };
+        if let Some(header) = cause.header {
+            new_event.metadata = Metadata {
+                correlation_id: Some(header.metadata.correlation_id.unwrap_or(header.event_id)),
+                causation_id: Some(header.event_id),
+                ..Metadata::default()
+            };
+        }
         self.store
             .append(&stream, ExpectedVersion::Exact(version), vec![new_event])
             .await?;
+        if let Some(deadlines) = &mut self.deadlines {
+            deadlines.insert(instance.to_owned(), pending);
+        }
         Ok(())
     }
 
@@ -134,24 +232,50 @@ where
                 reason: format!("stream `{stream}` has no event at its version {version}"),
             }));
         };
-        last.payload.decode().map_err(|e| {
-            ProjectionError::Store(StoreError::Corrupt {
-                position: last.header.position,
-                reason: format!("the record of process `{}` does not decode: {e}", P::NAME),
-            })
-        })
+        decode_record(&last)
     }
 }
 
-/// The error for a failure while handling the event of `header`, naming it.
-fn failed_at<P: ProcessManager>(header: &EventHeader, source: HandlerError) -> ProjectionError {
-    ProjectionError::Handler {
-        projection: P::NAME.to_owned(),
-        position: header.position,
-        stream_id: header.stream_id.to_string(),
-        event_name: header.event_name.to_string(),
-        source,
+/// Each instance's pending deadlines.
+type Deadlines = BTreeMap<String, Vec<(String, DateTime<Utc>)>>;
+
+/// What moves an instance on: an event, or a deadline that came due.
+struct Cause<'a> {
+    /// The id records and commands derive theirs from.
+    trigger: Uuid,
+    /// The event's position (0 for a deadline).
+    position: u64,
+    /// The event's name, or the deadline.
+    what: String,
+    /// The event, for correlation and causation.
+    header: Option<&'a EventHeader>,
+}
+
+impl Cause<'_> {
+    /// The error for a failure of this step, naming the event or deadline.
+    fn failed<P: ProcessManager>(&self, stream: &str, source: HandlerError) -> ProjectionError {
+        ProjectionError::Handler {
+            projection: P::NAME.to_owned(),
+            position: self.position,
+            stream_id: match self.header {
+                Some(header) => header.stream_id.to_string(),
+                None => stream.to_owned(),
+            },
+            event_name: self.what.clone(),
+            source,
+        }
     }
+}
+
+fn decode_record<P: ProcessManager>(
+    recorded: &RecordedEvent,
+) -> Result<Record<P>, ProjectionError> {
+    recorded.payload.decode().map_err(|e| {
+        ProjectionError::Store(StoreError::Corrupt {
+            position: recorded.header.position,
+            reason: format!("the record of process `{}` does not decode: {e}", P::NAME),
+        })
+    })
 }
 
 impl<P, S, B> CatchUpTarget for ProcessTarget<P, S, B>
@@ -196,5 +320,9 @@ where
     async fn reset(&mut self) -> Result<(), ProjectionError> {
         self.store.delete_view(&self.checkpoint_name).await?;
         Ok(())
+    }
+
+    async fn tick(&mut self) -> Result<(), ProjectionError> {
+        self.fire_due_deadlines().await
     }
 }

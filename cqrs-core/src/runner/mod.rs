@@ -187,7 +187,9 @@ where
         });
     }
 
-    /// Reads the log from the checkpoint to the head once; a failure is returned, not retried.
+    /// Reads the log from the checkpoint to the head once, then lets the target do
+    /// what is due by the clock ([`CatchUpTarget::tick`]); a failure is returned, not
+    /// retried.
     pub async fn catch_up(&mut self) -> Result<Progress, ProjectionError> {
         self.catch_up_with(|_| {}).await
     }
@@ -221,6 +223,7 @@ where
             let head = self.store.head_position().await?;
             state.head = state.head.max(head);
             if state.checkpoint >= head {
+                self.target.tick().await?;
                 self.status.send_modify(|s| s.at(state.checkpoint, head));
                 return Ok(state);
             }

@@ -35,6 +35,12 @@ pub trait CatchUpTarget: Send + 'static {
 
     /// Empties the read model and its checkpoint.
     fn reset(&mut self) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+
+    /// Does what is due by the clock (a process manager's deadlines), each time the
+    /// runner has caught up with the log. Nothing by default.
+    fn tick(&mut self) -> impl Future<Output = Result<(), ProjectionError>> + Send {
+        async { Ok(()) }
+    }
 }
 
 /// A shared handle on a read model that a runner keeps up to date.

@@ -93,7 +93,40 @@ impl<P: ProcessManager> ProcessFixture<P> {
         self
     }
 
-    /// Asserts the commands the last `when_on` sent, in order.
+    /// The instance's pending deadline `name` comes due.
+    ///
+    /// # Panics
+    ///
+    /// When the instance has no such pending deadline (it was never scheduled, was
+    /// cancelled, or the instance is done).
+    #[track_caller]
+    pub fn when_deadline(mut self, instance: &str, name: &str) -> Self {
+        self.sent.clear();
+        let Some((mut state, false)) = self.instances.remove(instance) else {
+            panic!("process `{}` has no running instance `{instance}`", P::NAME);
+        };
+        let Some((_, due)) = state.deadlines().into_iter().find(|(n, _)| n == name) else {
+            panic!("instance `{instance}` has no pending deadline `{name}`");
+        };
+        self.sent.extend(state.on_deadline(name, due));
+        let done = state.is_done();
+        self.instances.insert(instance.to_owned(), (state, done));
+        self
+    }
+
+    /// The names of an instance's pending deadlines.
+    pub fn deadlines(&self, instance: &str) -> Vec<String> {
+        match self.instances.get(instance) {
+            Some((state, false)) => state
+                .deadlines()
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Asserts the commands the last `when_on` or `when_deadline` sent, in order.
     #[track_caller]
     pub fn then_expect_commands(self, expected: impl IntoIterator<Item = P::Command>) -> Self
     where
