@@ -269,6 +269,18 @@ pub(crate) fn each_attr(
     }
 }
 
+/// The crate path for stubs of a derive that failed before it parsed its input:
+/// `#[cqrs(crate = ...)]` if it can be read, else `::cqrs_core`. Its own mistakes
+/// are reported by the failed parse, not again here.
+pub(crate) fn crate_path_for_stub(attrs: &[Attribute]) -> syn::Path {
+    let cx = Ctxt::new();
+    let path = crate_path(&cx, attrs);
+    match cx.check() {
+        Ok(()) => path,
+        Err(_) => syn::parse_quote!(::cqrs_core),
+    }
+}
+
 /// `#[cqrs(crate = "path")]`: where generated code finds `cqrs_core`.
 pub(crate) fn crate_path(cx: &Ctxt, attrs: &[Attribute]) -> syn::Path {
     let mut krate = Attr::none(cx, "cqrs", "crate");

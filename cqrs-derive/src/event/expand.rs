@@ -22,7 +22,7 @@ pub(crate) fn expand(event: &EventEnum<'_>) -> TokenStream {
 pub(crate) fn stub(input: &syn::DeriveInput, event: Option<&EventEnum<'_>>) -> TokenStream {
     let krate = match event {
         Some(event) => event.crate_path.clone(),
-        None => syn::parse_quote!(::cqrs_core),
+        None => crate::attr::crate_path_for_stub(&input.attrs),
     };
     let private = quote!(#krate::__private);
     let ident = &input.ident;
