@@ -20,7 +20,14 @@
 //! when one comes due the worker calls [`ProcessManager::on_deadline`], as one more
 //! step with ids derived from the instance, the deadline's name and its time. The
 //! worker learns every pending deadline from the instance records when it starts,
-//! so a deadline that came due while no worker ran fires after the restart, once. [`ProcessTarget`] runs a manager under a
+//! so a deadline that came due while no worker ran fires after the restart, once.
+//!
+//! **Parking instead of stopping**: an event whose commands keep failing
+//! ([`ProcessTarget::park_after`] attempts, default 3) is parked in its instance's
+//! record with the error, and the instance's later events join it in order, while
+//! every other instance goes on. Nothing is dropped silently: an operator lists
+//! ([`ProcessTarget::parked`]), retries ([`ProcessTarget::retry_parked`], with the
+//! command ids of the first attempt) or evicts ([`ProcessTarget::evict_parked`]). [`ProcessTarget`] runs a manager under a
 //! [`ProjectionRunner`](crate::runner::ProjectionRunner): one active worker per manager
 //! with [`Leases`](crate::store::Leases), status and lag like any projection.
 //!
@@ -88,6 +95,7 @@
 //! # }).unwrap();
 //! ```
 
+mod parking;
 mod target;
 
 use std::future::Future;
@@ -97,7 +105,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use target::ProcessTarget;
+pub use target::{Parked, ProcessTarget};
 
 use crate::envelope::EventHeader;
 use crate::event::DomainEvent;

@@ -1,6 +1,6 @@
 //! A process manager as the target of a projection runner.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
@@ -20,15 +20,45 @@ use crate::version::ExpectedVersion;
 /// The persisted name of an instance's records.
 const RECORD: &str = "process.handled";
 
-/// What an instance stream holds after each handled event.
+/// What an instance stream holds after each step.
 #[derive(Serialize, Deserialize)]
-struct Record<S> {
-    /// The event handled.
-    trigger: Uuid,
+pub(super) struct Record<S> {
+    /// The event (or deadline) handled.
+    pub(super) trigger: Uuid,
     /// The instance's state after it.
-    state: S,
+    pub(super) state: S,
     /// Whether the instance finished with it.
-    done: bool,
+    pub(super) done: bool,
+    /// Events waiting for an operator, oldest first; while any wait, later events
+    /// of the instance join them and its deadlines wait.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(super) parked: Vec<Parked>,
+}
+
+/// An event an instance could not handle (or that waits behind one), parked for an
+/// operator to retry or evict; the instance's other work waits, every other
+/// instance goes on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parked {
+    /// The event's id.
+    pub event_id: Uuid,
+    /// Its position in the log.
+    pub position: u64,
+    /// Its persisted name.
+    pub event_name: String,
+    /// Why it is parked.
+    pub error: String,
+}
+
+impl Parked {
+    fn of(header: &EventHeader, error: String) -> Self {
+        Parked {
+            event_id: header.event_id,
+            position: header.position,
+            event_name: header.event_name.to_string(),
+            error,
+        }
+    }
 }
 
 /// Runs a [`ProcessManager`] under a [`ProjectionRunner`](crate::runner::ProjectionRunner):
@@ -37,11 +67,14 @@ struct Record<S> {
 /// checkpoint is a view named `"process:{NAME}"`; it only saves re-reading, since
 /// every handled event is recognised by its record.
 pub struct ProcessTarget<P, S, B> {
-    store: S,
-    bus: B,
+    pub(super) store: S,
+    pub(super) bus: B,
     checkpoint_name: String,
     /// Loaded at the first tick, then kept up to date by each step.
-    deadlines: Option<Deadlines>,
+    pub(super) deadlines: Option<Deadlines>,
+    /// Failed attempts per event, in this process; at `park_after` it is parked.
+    failures: HashMap<Uuid, u32>,
+    park_after: u32,
     manager: PhantomData<fn() -> P>,
 }
 
@@ -58,8 +91,19 @@ where
             bus,
             checkpoint_name: format!("process:{}", P::NAME),
             deadlines: None,
+            failures: HashMap::new(),
+            park_after: 3,
             manager: PhantomData,
         }
+    }
+
+    /// After how many failed attempts an event is parked (default 3): its instance
+    /// waits for an operator ([`retry_parked`](Self::retry_parked),
+    /// [`evict_parked`](Self::evict_parked)) while every other instance goes on.
+    /// Each failed attempt before that stops the manager, and the runner retries.
+    pub fn park_after(mut self, attempts: u32) -> Self {
+        self.park_after = attempts.max(1);
+        self
     }
 
     /// The stream of an instance.
@@ -68,7 +112,7 @@ where
     }
 
     /// The id of the record of `trigger` in any instance of `P`.
-    fn record_id(trigger: Uuid) -> Uuid {
+    pub(super) fn record_id(trigger: Uuid) -> Uuid {
         Uuid::new_v5(&trigger, P::NAME.as_bytes())
     }
 
@@ -131,26 +175,31 @@ where
 
     /// Every instance's pending deadlines, from the last record of each.
     async fn load_deadlines(&self) -> Result<Deadlines, ProjectionError> {
+        Ok(self
+            .latest_records()
+            .await?
+            .into_iter()
+            .map(|(instance, record)| (instance, pending_deadlines(&record)))
+            .collect())
+    }
+
+    /// The last record of every instance.
+    pub(super) async fn latest_records(
+        &self,
+    ) -> Result<BTreeMap<String, Record<P>>, ProjectionError> {
         let prefix = Self::instance_stream("");
-        let mut deadlines = Deadlines::new();
+        let mut records = BTreeMap::new();
         let mut from = 1;
         loop {
             let query = ReadAll::from_position(from).limit(1_000).only([RECORD]);
             let page = self.store.read_all(query).await?;
             let Some(last) = page.last().map(|e| e.header.position) else {
-                return Ok(deadlines);
+                return Ok(records);
             };
             for recorded in page {
-                let Some(instance) = recorded.header.stream_id.strip_prefix(&prefix) else {
-                    continue;
-                };
-                let record: Record<P> = decode_record(&recorded)?;
-                let pending = if record.done {
-                    Vec::new()
-                } else {
-                    record.state.deadlines()
-                };
-                deadlines.insert(instance.to_owned(), pending);
+                if let Some(instance) = recorded.header.stream_id.strip_prefix(&prefix) {
+                    records.insert(instance.to_owned(), decode_record(&recorded)?);
+                }
             }
             from = last + 1;
         }
@@ -171,16 +220,40 @@ where
         }
         let stream = Self::instance_stream(instance);
         let version = self.store.stream_version(&stream).await?;
-        let stored = match version {
-            0 => None,
+        let (stored, parked) = match version {
+            0 => (None, Vec::new()),
             _ => {
                 let record = self.last_record(&stream, version).await?;
-                Some((record.state, record.done))
+                (Some((record.state, record.done)), record.parked)
             }
         };
+        if !parked.is_empty() {
+            // Waiting behind a parked event: an event joins the queue, a deadline waits.
+            let (Some(header), Some((state, done))) = (cause.header, stored) else {
+                return Ok(());
+            };
+            let mut parked = parked;
+            let waiting = format!(
+                "waits behind the parked event at position {}",
+                parked[0].position
+            );
+            parked.push(Parked::of(header, waiting));
+            let record = Record {
+                trigger: cause.trigger,
+                state,
+                done,
+                parked,
+            };
+            return self
+                .write_record(instance, version, record_id, &cause, record)
+                .await;
+        }
         let Some(mut state) = super::state_to_handle::<P>(starts, stored) else {
             return Ok(());
         };
+        let before = serde_json::to_value(&state).map_err(|e| {
+            cause.failed::<P>(&stream, format!("the state does not serialize: {e}").into())
+        })?;
         for (step, command) in run(&mut state).into_iter().enumerate() {
             let step = u32::try_from(step).unwrap_or(u32::MAX);
             let options = match cause.header {
@@ -190,18 +263,62 @@ where
                     format!("{}#{step}", P::NAME).as_bytes(),
                 )),
             };
-            self.bus
-                .send(command, options)
-                .await
-                .map_err(|source| cause.failed::<P>(&stream, source))?;
+            let Err(source) = self.bus.send(command, options).await else {
+                continue;
+            };
+            let failures = self.failures.entry(cause.trigger).or_default();
+            *failures += 1;
+            let Some(header) = cause.header.filter(|_| *failures >= self.park_after) else {
+                return Err(cause.failed::<P>(&stream, source));
+            };
+            // Parked: the instance keeps its state before this event; the others go on.
+            self.failures.remove(&cause.trigger);
+            tracing::warn!(
+                process = P::NAME,
+                instance,
+                position = header.position,
+                "parked an event: {source}"
+            );
+            let state = serde_json::from_value(before).map_err(|e| {
+                cause.failed::<P>(
+                    &stream,
+                    format!("the state does not deserialize: {e}").into(),
+                )
+            })?;
+            let parked = vec![Parked::of(header, source.to_string())];
+            let record = Record {
+                trigger: cause.trigger,
+                state,
+                done: false,
+                parked,
+            };
+            return self
+                .write_record(instance, version, record_id, &cause, record)
+                .await;
         }
+        self.failures.remove(&cause.trigger);
         let done = state.is_done();
-        let pending = if done { Vec::new() } else { state.deadlines() };
         let record = Record {
             trigger: cause.trigger,
             state,
             done,
+            parked: Vec::new(),
         };
+        self.write_record(instance, version, record_id, &cause, record)
+            .await
+    }
+
+    /// Appends an instance's record at `version` and keeps the deadline index.
+    pub(super) async fn write_record(
+        &mut self,
+        instance: &str,
+        version: u64,
+        record_id: Uuid,
+        cause: &Cause<'_>,
+        record: Record<P>,
+    ) -> Result<(), ProjectionError> {
+        let stream = Self::instance_stream(instance);
+        let pending = pending_deadlines(&record);
         let payload = serde_json::to_value(&record).map_err(|e| {
             cause.failed::<P>(&stream, format!("the state does not serialize: {e}").into())
         })?;
@@ -224,7 +341,11 @@ where
     }
 
     /// The record at the end of an instance stream.
-    async fn last_record(&self, stream: &str, version: u64) -> Result<Record<P>, ProjectionError> {
+    pub(super) async fn last_record(
+        &self,
+        stream: &str,
+        version: u64,
+    ) -> Result<Record<P>, ProjectionError> {
         let last = self.store.read_stream(stream, version, 1).await?;
         let Some(last) = last.into_iter().next() else {
             return Err(ProjectionError::Store(StoreError::Corrupt {
@@ -237,23 +358,37 @@ where
 }
 
 /// Each instance's pending deadlines.
-type Deadlines = BTreeMap<String, Vec<(String, DateTime<Utc>)>>;
+pub(super) type Deadlines = BTreeMap<String, Vec<(String, DateTime<Utc>)>>;
+
+/// The deadlines of an instance that may fire: none when it is done or waits for an
+/// operator.
+fn pending_deadlines<P: ProcessManager>(record: &Record<P>) -> Vec<(String, DateTime<Utc>)> {
+    if record.done || !record.parked.is_empty() {
+        Vec::new()
+    } else {
+        record.state.deadlines()
+    }
+}
 
 /// What moves an instance on: an event, or a deadline that came due.
-struct Cause<'a> {
+pub(super) struct Cause<'a> {
     /// The id records and commands derive theirs from.
-    trigger: Uuid,
+    pub(super) trigger: Uuid,
     /// The event's position (0 for a deadline).
-    position: u64,
+    pub(super) position: u64,
     /// The event's name, or the deadline.
-    what: String,
+    pub(super) what: String,
     /// The event, for correlation and causation.
-    header: Option<&'a EventHeader>,
+    pub(super) header: Option<&'a EventHeader>,
 }
 
 impl Cause<'_> {
     /// The error for a failure of this step, naming the event or deadline.
-    fn failed<P: ProcessManager>(&self, stream: &str, source: HandlerError) -> ProjectionError {
+    pub(super) fn failed<P: ProcessManager>(
+        &self,
+        stream: &str,
+        source: HandlerError,
+    ) -> ProjectionError {
         ProjectionError::Handler {
             projection: P::NAME.to_owned(),
             position: self.position,
@@ -267,7 +402,7 @@ impl Cause<'_> {
     }
 }
 
-fn decode_record<P: ProcessManager>(
+pub(super) fn decode_record<P: ProcessManager>(
     recorded: &RecordedEvent,
 ) -> Result<Record<P>, ProjectionError> {
     recorded.payload.decode().map_err(|e| {
