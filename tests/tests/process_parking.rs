@@ -48,6 +48,12 @@ async fn a_refused_command_parks_only_its_instance_until_an_operator_retries<S: 
     // The first failure stops the manager, to be retried; the second parks order 1.
     assert!(runner.catch_up().await.is_err());
     runner.catch_up().await.unwrap();
+    let status = runner.watch_status().borrow().clone();
+    assert_eq!(status.waiting.parked, 2, "status shows the parked events");
+    assert_eq!(
+        status.waiting.deadlines, 1,
+        "order 2's payment deadline; order 1's waits"
+    );
     let apple = stock.load("apple").await.unwrap().state.reserved;
     assert_eq!(apple["order-2"], 3, "the other order went on");
     assert_eq!(
@@ -90,6 +96,7 @@ async fn a_refused_command_parks_only_its_instance_until_an_operator_retries<S: 
 
     // Everything delivered again from position 0: nothing handled twice.
     runner.rebuild(|_| {}).await.unwrap();
+    assert_eq!(runner.watch_status().borrow().waiting.parked, 0);
     assert_eq!(sends.load(Ordering::SeqCst), sent);
     assert_eq!(stock.load("durian").await.unwrap().version, 1);
 }

@@ -13,7 +13,7 @@ use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::metadata::Metadata;
 use crate::projection::HandlerError;
 use crate::repository::ExecuteOptions;
-use crate::runner::{CatchUpTarget, ProjectionError};
+use crate::runner::{CatchUpTarget, ProjectionError, Waiting};
 use crate::store::{EventStore, ReadAll, StoreError, StoredView, ViewStore};
 use crate::version::ExpectedVersion;
 
@@ -72,6 +72,8 @@ pub struct ProcessTarget<P, S, B> {
     checkpoint_name: String,
     /// Loaded at the first tick, then kept up to date by each step.
     pub(super) deadlines: Option<Deadlines>,
+    /// Parked events per instance, loaded and kept with `deadlines`.
+    parked_counts: BTreeMap<String, usize>,
     /// Failed attempts per event, in this process; at `park_after` it is parked.
     failures: HashMap<Uuid, u32>,
     park_after: u32,
@@ -91,6 +93,7 @@ where
             bus,
             checkpoint_name: format!("process:{}", P::NAME),
             deadlines: None,
+            parked_counts: BTreeMap::new(),
             failures: HashMap::new(),
             park_after: 3,
             manager: PhantomData,
@@ -143,7 +146,16 @@ where
     /// Fires every deadline that is due.
     async fn fire_due_deadlines(&mut self) -> Result<(), ProjectionError> {
         if self.deadlines.is_none() {
-            self.deadlines = Some(self.load_deadlines().await?);
+            let records = self.latest_records().await?;
+            self.parked_counts = records
+                .iter()
+                .map(|(instance, record)| (instance.clone(), record.parked.len()))
+                .collect();
+            let deadlines = records
+                .into_iter()
+                .map(|(instance, record)| (instance, pending_deadlines(&record)))
+                .collect();
+            self.deadlines = Some(deadlines);
         }
         let now = Utc::now();
         let due: Vec<(String, String, DateTime<Utc>)> = self
@@ -171,16 +183,6 @@ where
             .await?;
         }
         Ok(())
-    }
-
-    /// Every instance's pending deadlines, from the last record of each.
-    async fn load_deadlines(&self) -> Result<Deadlines, ProjectionError> {
-        Ok(self
-            .latest_records()
-            .await?
-            .into_iter()
-            .map(|(instance, record)| (instance, pending_deadlines(&record)))
-            .collect())
     }
 
     /// The last record of every instance.
@@ -319,6 +321,7 @@ where
     ) -> Result<(), ProjectionError> {
         let stream = Self::instance_stream(instance);
         let pending = pending_deadlines(&record);
+        let parked = record.parked.len();
         let payload = serde_json::to_value(&record).map_err(|e| {
             cause.failed::<P>(&stream, format!("the state does not serialize: {e}").into())
         })?;
@@ -336,6 +339,7 @@ where
             .await?;
         if let Some(deadlines) = &mut self.deadlines {
             deadlines.insert(instance.to_owned(), pending);
+            self.parked_counts.insert(instance.to_owned(), parked);
         }
         Ok(())
     }
@@ -423,9 +427,13 @@ where
         P::NAME
     }
 
+    /// The manager's events, and the instance records, from which it keeps its
+    /// deadlines and parked counts current whoever wrote them (another worker, an
+    /// operator).
     fn event_names(&self) -> Option<Vec<String>> {
         Some(
             <P::Event as crate::DomainEvent>::event_names()
+                .chain([RECORD])
                 .map(str::to_owned)
                 .collect(),
         )
@@ -441,8 +449,18 @@ where
         events: Vec<RecordedEvent>,
         up_to: u64,
     ) -> Result<(), ProjectionError> {
+        let prefix = Self::instance_stream("");
         for recorded in events {
-            self.handle(recorded).await?;
+            if recorded.header.event_name != RECORD {
+                self.handle(recorded).await?;
+            } else if let Some(instance) = recorded.header.stream_id.strip_prefix(&prefix)
+                && let Some(deadlines) = &mut self.deadlines
+            {
+                let record: Record<P> = decode_record(&recorded)?;
+                deadlines.insert(instance.to_owned(), pending_deadlines(&record));
+                self.parked_counts
+                    .insert(instance.to_owned(), record.parked.len());
+            }
         }
         let view = StoredView {
             position: up_to,
@@ -459,5 +477,17 @@ where
 
     async fn tick(&mut self) -> Result<(), ProjectionError> {
         self.fire_due_deadlines().await
+    }
+
+    fn waiting(&self) -> Waiting {
+        Waiting {
+            parked: self.parked_counts.values().map(|n| *n as u64).sum(),
+            deadlines: self
+                .deadlines
+                .iter()
+                .flatten()
+                .map(|(_, d)| d.len() as u64)
+                .sum(),
+        }
     }
 }

@@ -42,7 +42,7 @@ use tokio::sync::watch;
 
 pub use crate::store::Leases;
 pub use status::{ProjectionStatus, RunState};
-pub use target::{CatchUpTarget, DocumentTarget, MemoryTarget, SharedView, read_view};
+pub use target::{CatchUpTarget, DocumentTarget, MemoryTarget, SharedView, Waiting, read_view};
 
 use crate::envelope::EventDecodeError;
 use crate::projection::HandlerError;
@@ -224,7 +224,11 @@ where
             state.head = state.head.max(head);
             if state.checkpoint >= head {
                 self.target.tick().await?;
-                self.status.send_modify(|s| s.at(state.checkpoint, head));
+                let waiting = self.target.waiting();
+                self.status.send_modify(|s| {
+                    s.at(state.checkpoint, head);
+                    s.waiting = waiting;
+                });
                 return Ok(state);
             }
             self.set_state(RunState::CatchingUp);

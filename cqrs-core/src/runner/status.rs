@@ -16,6 +16,8 @@ pub struct ProjectionStatus {
     pub lag: u64,
     /// What it is doing.
     pub state: RunState,
+    /// What waits besides the log: a process manager's parked events and deadlines.
+    pub waiting: super::Waiting,
     /// When this status was last updated.
     pub updated_at: DateTime<Utc>,
 }
@@ -28,6 +30,7 @@ impl ProjectionStatus {
             head: 0,
             lag: 0,
             state: RunState::Starting,
+            waiting: super::Waiting::default(),
             updated_at: Utc::now(),
         }
     }

@@ -41,6 +41,21 @@ pub trait CatchUpTarget: Send + 'static {
     fn tick(&mut self) -> impl Future<Output = Result<(), ProjectionError>> + Send {
         async { Ok(()) }
     }
+
+    /// What waits in the target besides the log, for status pages: a process
+    /// manager's parked events and pending deadlines. Nothing by default.
+    fn waiting(&self) -> Waiting {
+        Waiting::default()
+    }
+}
+
+/// What waits in a catch-up target besides the log (see [`CatchUpTarget::waiting`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Waiting {
+    /// Events parked for an operator.
+    pub parked: u64,
+    /// Deadlines scheduled and not yet fired.
+    pub deadlines: u64,
 }
 
 /// A shared handle on a read model that a runner keeps up to date.
