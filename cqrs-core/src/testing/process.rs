@@ -1,13 +1,9 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 
-use chrono::Utc;
-use uuid::Uuid;
-
+use super::FixtureLog;
 use super::aggregate::stored;
-use crate::envelope::EventHeader;
 use crate::event::DomainEvent;
-use crate::metadata::Metadata;
 use crate::process::{ProcessManager, Route, state_to_handle};
 
 /// Tests a process manager: given events, when one more arrives, then the commands
@@ -53,8 +49,7 @@ use crate::process::{ProcessManager, Route, state_to_handle};
 /// ```
 pub struct ProcessFixture<P: ProcessManager> {
     instances: HashMap<String, (P, bool)>,
-    versions: HashMap<String, u64>,
-    position: u64,
+    log: FixtureLog,
     sent: Vec<P::Command>,
 }
 
@@ -62,8 +57,7 @@ impl<P: ProcessManager> Default for ProcessFixture<P> {
     fn default() -> Self {
         ProcessFixture {
             instances: HashMap::new(),
-            versions: HashMap::new(),
-            position: 0,
+            log: FixtureLog::default(),
             sent: Vec::new(),
         }
     }
@@ -149,20 +143,7 @@ impl<P: ProcessManager> ProcessFixture<P> {
 
     fn deliver(&mut self, stream_id: &str, event: P::Event) {
         let event = stored(event);
-        self.position += 1;
-        let version = self.versions.entry(stream_id.to_owned()).or_default();
-        *version += 1;
-        let event_type = event.event_type();
-        let header = EventHeader {
-            stream_id: stream_id.into(),
-            stream_version: *version,
-            position: self.position,
-            event_id: Uuid::new_v4(),
-            event_name: smol_str::SmolStr::new_static(event_type.name),
-            event_version: event_type.version,
-            recorded_at: Utc::now(),
-            metadata: Metadata::default(),
-        };
+        let header = self.log.next(stream_id, event.event_type());
         let (id, starts) = match P::route(&header, &event) {
             Route::Start(id) => (id, true),
             Route::Continue(id) => (id, false),

@@ -1,12 +1,8 @@
 use std::fmt::Debug;
 
-use chrono::Utc;
-use uuid::Uuid;
-
+use super::FixtureLog;
 use super::aggregate::stored;
-use crate::envelope::EventHeader;
 use crate::event::DomainEvent;
-use crate::metadata::Metadata;
 use crate::projection::Projection;
 
 /// Tests a projection: given events, then the expected read model.
@@ -27,8 +23,7 @@ use crate::projection::Projection;
 /// ```
 pub struct ProjectionFixture<P> {
     projection: P,
-    versions: std::collections::HashMap<String, u64>,
-    position: u64,
+    log: FixtureLog,
 }
 
 impl<P: Projection> ProjectionFixture<P> {
@@ -40,8 +35,7 @@ impl<P: Projection> ProjectionFixture<P> {
     {
         let fixture = ProjectionFixture {
             projection: P::default(),
-            versions: Default::default(),
-            position: 0,
+            log: FixtureLog::default(),
         };
         fixture.given_on("stream-1", events)
     }
@@ -51,29 +45,17 @@ impl<P: Projection> ProjectionFixture<P> {
     pub fn given_on(mut self, stream_id: &str, events: impl IntoIterator<Item = P::Event>) -> Self {
         for event in events {
             let event = stored(event);
-            self.position += 1;
-            let version = self.versions.entry(stream_id.to_owned()).or_default();
-            *version += 1;
             let event_type = event.event_type();
+            let header = self.log.next(stream_id, event_type);
             if !P::handles(event_type.name) {
                 continue;
             }
-            let header = EventHeader {
-                stream_id: stream_id.into(),
-                stream_version: *version,
-                position: self.position,
-                event_id: Uuid::new_v4(),
-                event_name: smol_str::SmolStr::new_static(event_type.name),
-                event_version: event_type.version,
-                recorded_at: Utc::now(),
-                metadata: Metadata::default(),
-            };
             if let Err(error) = self.projection.project(&header, event) {
                 panic!(
                     "projection `{}` failed on event `{}` at position {}: {error}",
                     P::NAME,
                     event_type.name,
-                    self.position
+                    header.position
                 );
             }
         }
