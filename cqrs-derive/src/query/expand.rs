@@ -50,10 +50,23 @@ pub(crate) fn stub(query: Option<&QueryType<'_>>) -> TokenStream {
     let private = quote!(#krate::__private);
     let ident = &query.original.ident;
     let (impl_generics, ty_generics, where_clause) = query.original.generics.split_for_impl();
+    // With its read model known, the handler too: code that asks the read model
+    // this query then compiles, and the mistake is the only error.
+    let handler = query.read_model.as_ref().map(|read_model| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #private::QueryHandler<#ident #ty_generics> for #read_model #where_clause {
+                fn query(&self, _: #ident #ty_generics) -> #output {
+                    ::core::unreachable!()
+                }
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #private::Query for #ident #ty_generics #where_clause {
             type Output = #output;
         }
+        #handler
     }
 }
