@@ -20,6 +20,10 @@ pub struct HotCartHttp {
     pub clients: usize,
     /// `200` answers per second over the whole run.
     pub acknowledged_per_second: f64,
+    /// Median time from request to answer, every answer counted, in microseconds.
+    pub p50_us: f64,
+    /// 99th percentile of the same.
+    pub p99_us: f64,
     /// `200` answers.
     pub acknowledged: usize,
     /// `409` answers.
@@ -59,7 +63,9 @@ pub async fn hot_cart_over_http<S: Store>(
             let (client, url) = (client.clone(), url.clone());
             tokio::spawn(async move {
                 let mut counts = (0usize, 0usize, 0usize);
+                let mut latencies = Vec::with_capacity(adds_each);
                 for _ in 0..adds_each {
+                    let began = Instant::now();
                     let answer = client
                         .post(&url)
                         .json(&serde_json::json!({
@@ -67,24 +73,31 @@ pub async fn hot_cart_over_http<S: Store>(
                         }))
                         .send()
                         .await;
+                    latencies.push(began.elapsed());
                     match answer.map(|a| a.status().as_u16()) {
                         Ok(200) => counts.0 += 1,
                         Ok(409) => counts.1 += 1,
                         _ => counts.2 += 1,
                     }
                 }
-                counts
+                (counts, latencies)
             })
         })
         .collect();
     let (mut acknowledged, mut conflicts, mut failures) = (0, 0, 0);
+    let mut latencies = Vec::with_capacity(clients * adds_each);
     for task in tasks {
-        let (ok, conflict, failed) = task.await.unwrap_or((0, 0, adds_each));
+        let ((ok, conflict, failed), mut taken) =
+            task.await.unwrap_or(((0, 0, adds_each), Vec::new()));
         acknowledged += ok;
         conflicts += conflict;
         failures += failed;
+        latencies.append(&mut taken);
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed();
+    let answered = latencies.len() as u64;
+    let latency = crate::stats::Figure::new(answered, elapsed, latencies);
+    let elapsed = elapsed.as_secs_f64();
     let cart: serde_json::Value = match client
         .get(format!("http://{address}/carts/hot"))
         .send()
@@ -99,6 +112,8 @@ pub async fn hot_cart_over_http<S: Store>(
     HotCartHttp {
         clients,
         acknowledged_per_second: acknowledged as f64 / elapsed.max(f64::MIN_POSITIVE),
+        p50_us: latency.p50_us,
+        p99_us: latency.p99_us,
         acknowledged,
         conflicts,
         failures,

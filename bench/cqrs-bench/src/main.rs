@@ -226,10 +226,12 @@ async fn http_load(kind: StoreKind, args: &Args) -> Result<HotCartHttp, cqrs_cor
 
 fn print_http(load: &HotCartHttp) {
     println!(
-        "  hot cart over HTTP, {} clients: {:.0} acknowledged adds/s, {} answered 409, {} failed; \
-         {} units in the cart for {} acknowledged adds",
+        "  hot cart over HTTP, {} clients: {:.0} acknowledged adds/s (p50 {:.1} ms, p99 {:.1} ms), \
+         {} answered 409, {} failed; {} units in the cart for {} acknowledged adds",
         load.clients,
         load.acknowledged_per_second,
+        load.p50_us / 1000.0,
+        load.p99_us / 1000.0,
         load.conflicts,
         load.failures,
         load.units_in_cart,
