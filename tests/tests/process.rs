@@ -132,7 +132,10 @@ async fn every_line_is_reserved_once_across_a_crash_and_a_full_redelivery<S: Sto
         Some(placed[0].header.event_id)
     );
     // The instance's state is in its own stream.
-    let instance = store.read_stream("fulfilment-1", 1, 10).await.unwrap();
+    let instance = store
+        .read_stream("process:fulfilment:1", 1, 10)
+        .await
+        .unwrap();
     assert_eq!(instance.len(), 1);
     assert_eq!(instance[0].header.event_name, "process.handled");
 }
@@ -171,8 +174,14 @@ async fn a_finished_or_unknown_instance_ignores_later_events<S: Store>(store: S)
         stock.load("fig").await.unwrap().state.reserved["order-1"],
         1
     );
-    assert_eq!(store.stream_version("fulfilment-9").await.unwrap(), 0);
-    assert_eq!(store.stream_version("fulfilment-1").await.unwrap(), 2);
+    assert_eq!(
+        store.stream_version("process:fulfilment:9").await.unwrap(),
+        0
+    );
+    assert_eq!(
+        store.stream_version("process:fulfilment:1").await.unwrap(),
+        2
+    );
 }
 
 /// Every transition of the fulfilment process, without a store.

@@ -3,7 +3,7 @@
 //! A process manager reacts to events of any aggregate by sending commands. Each of
 //! its instances (one order, one transfer) is found by a value the event carries,
 //! keeps a state of its own, and is itself event-sourced: every event it handles adds
-//! a record to the instance's stream (`"{NAME}-{instance}"`) holding the new state,
+//! a record to the instance's stream (`"process:{NAME}:{instance}"`) holding the new state,
 //! under an event id derived from the event it handled. So, whatever crashes where:
 //!
 //! - an event whose record is stored was handled: it is skipped when delivered again;

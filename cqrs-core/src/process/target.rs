@@ -110,8 +110,12 @@ where
     }
 
     /// The stream of an instance.
+    ///
+    /// `"process:{NAME}:{instance}"`: never an aggregate's stream (those are
+    /// `"{type}-{id}"`), even for a manager named like an aggregate, and never
+    /// another manager's, even when one name starts with the other.
     pub fn instance_stream(instance: &str) -> String {
-        format!("{}-{instance}", P::NAME)
+        format!("process:{}:{instance}", P::NAME)
     }
 
     /// The id of the record of `trigger` in any instance of `P`.
