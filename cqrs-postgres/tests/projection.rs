@@ -7,8 +7,11 @@ mod support;
 use std::time::Duration;
 
 use cqrs_core::conformance::numbered_events;
-use cqrs_core::runner::{MemoryTarget, ProjectionRunner, RunState, RunnerOptions, read_view};
+use cqrs_core::runner::{
+    MemoryTarget, ProjectionRunner, ProjectionStatus, RunState, RunnerOptions, read_view,
+};
 use cqrs_core::{DomainEvent, EventHeader, EventStore, ExpectedVersion, Projection};
+use cqrs_postgres::PostgresEventStore;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, DomainEvent)]
@@ -34,6 +37,27 @@ impl Seen {
     }
 }
 
+/// Runs `runner` in a task until the returned sender fires: its status, the sender
+/// and the task.
+fn follow(
+    mut runner: ProjectionRunner<PostgresEventStore, MemoryTarget<Seen>>,
+) -> (
+    tokio::sync::watch::Receiver<ProjectionStatus>,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let status = runner.watch_status();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        runner
+            .run_until(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    (status, stop, running)
+}
+
 /// An append takes position 2 and commits late; another append waits behind it.
 /// The projection, following the log the whole time, sees 1, 2, 3: none missed,
 /// none twice.
@@ -54,19 +78,11 @@ async fn a_running_projection_sees_a_late_commit_and_misses_nothing() {
 
     let target = MemoryTarget::<Seen>::new();
     let seen = target.view();
-    let mut runner = ProjectionRunner::new(store.clone(), target).with_options(RunnerOptions {
+    let runner = ProjectionRunner::new(store.clone(), target).with_options(RunnerOptions {
         poll_interval: Duration::from_millis(20),
         ..RunnerOptions::default()
     });
-    let mut status = runner.watch_status();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        runner
-            .run_until(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (mut status, stop, running) = follow(runner);
     status
         .wait_for(|s| s.state == RunState::Live && s.checkpoint == 1)
         .await
@@ -137,20 +153,12 @@ async fn a_projection_following_two_writing_nodes_misses_nothing() {
     let nodes = [another_node(&store).await, another_node(&store).await];
     let target = MemoryTarget::<Seen>::new();
     let seen = target.view();
-    let mut runner = ProjectionRunner::new(store.clone(), target).with_options(RunnerOptions {
+    let runner = ProjectionRunner::new(store.clone(), target).with_options(RunnerOptions {
         poll_interval: Duration::from_millis(20),
         batch_size: 7,
         ..RunnerOptions::default()
     });
-    let mut status = runner.watch_status();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        runner
-            .run_until(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (mut status, stop, running) = follow(runner);
     let writers: Vec<_> = (0..8)
         .map(|writer| {
             let node = nodes[writer % 2].clone();

@@ -48,6 +48,10 @@ fn serve(backend: &Backend, port: u16) -> Serving {
     )
 }
 
+async fn get_json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn wait_healthy(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -127,26 +131,16 @@ async fn acknowledged_adds_survive_kill_9_under_load(backend: &Backend) {
     // Each cart's view agrees with its stream, and `top_products` with the log.
     let mut units = 0;
     for (cart, version) in versions.into_iter().enumerate() {
-        let view: serde_json::Value = client
-            .get(format!("{base}/carts/c{cart}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let view = get_json(&client, format!("{base}/carts/c{cart}")).await;
         assert_eq!(view["version"], version, "{view}");
         units += view["lines"]["apple"]["quantity"].as_u64().unwrap_or(0);
     }
     assert_eq!(units, stored, "the views count every stored add once");
-    let top: serde_json::Value = client
-        .get(format!("{base}/products/top?min_position={stored}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let top = get_json(
+        &client,
+        format!("{base}/products/top?min_position={stored}"),
+    )
+    .await;
     assert_eq!(top[0]["sku"], "apple", "{top}");
     assert_eq!(
         top[0]["units"], stored,
