@@ -4,7 +4,6 @@ use uuid::Uuid;
 
 use super::target::{Cause, Parked, ProcessTarget, Record};
 use super::{CommandBus, ProcessManager};
-use crate::repository::ExecuteOptions;
 use crate::runner::ProjectionError;
 use crate::store::{EventStore, ReadAll, StoreError, ViewStore};
 
@@ -53,18 +52,11 @@ where
                 .decode_payload::<P::Event>(&recorded.payload)
                 .map_err(ProjectionError::Decode)?;
             let before = serde_json::to_value(&state).map_err(|e| failed::<P>(instance, e))?;
-            let mut error = None;
-            for (step, command) in state.handle(&header, event).into_iter().enumerate() {
-                let step = u32::try_from(step).unwrap_or(u32::MAX);
-                let options = ExecuteOptions::caused_by_step(&header, P::NAME, step);
-                if let Err(source) = self.bus.send(command, options).await {
-                    error = Some(source.to_string());
-                    break;
-                }
-            }
-            if let Some(error) = error {
+            let cause = Cause::event(&header);
+            let commands = state.handle(&header, event);
+            if let Err(error) = self.send_all(&cause, commands).await {
                 state = serde_json::from_value(before).map_err(|e| failed::<P>(instance, e))?;
-                item.error = error;
+                item.error = error.to_string();
                 break;
             }
             done = state.is_done();

@@ -135,12 +135,7 @@ where
             Route::Continue(instance) => (instance, false),
             Route::Ignore => return Ok(()),
         };
-        let cause = Cause {
-            trigger: header.event_id,
-            position: header.position,
-            what: header.event_name.to_string(),
-            header: Some(&header),
-        };
+        let cause = Cause::event(&header);
         self.step(&instance, starts, cause, |state| {
             state.handle(&header, event)
         })
@@ -260,18 +255,8 @@ where
         let before = serde_json::to_value(&state).map_err(|e| {
             cause.failed::<P>(&stream, format!("the state does not serialize: {e}").into())
         })?;
-        for (step, command) in run(&mut state).into_iter().enumerate() {
-            let step = u32::try_from(step).unwrap_or(u32::MAX);
-            let options = match cause.header {
-                Some(header) => ExecuteOptions::caused_by_step(header, P::NAME, step),
-                None => ExecuteOptions::default().command_id(Uuid::new_v5(
-                    &cause.trigger,
-                    format!("{}#{step}", P::NAME).as_bytes(),
-                )),
-            };
-            let Err(source) = self.bus.send(command, options).await else {
-                continue;
-            };
+        let commands = run(&mut state);
+        if let Err(source) = self.send_all(&cause, commands).await {
             let failures = self.failures.entry(cause.trigger).or_default();
             *failures += 1;
             let Some(header) = cause.header.filter(|_| *failures >= self.park_after) else {
@@ -312,6 +297,27 @@ where
         };
         self.write_record(instance, version, record_id, &cause, record)
             .await
+    }
+
+    /// Sends a step's commands in order, each with an id derived from the cause and
+    /// its place, stopping at the first that fails.
+    pub(super) async fn send_all(
+        &self,
+        cause: &Cause<'_>,
+        commands: Vec<P::Command>,
+    ) -> Result<(), HandlerError> {
+        for (step, command) in commands.into_iter().enumerate() {
+            let step = u32::try_from(step).unwrap_or(u32::MAX);
+            let options = match cause.header {
+                Some(header) => ExecuteOptions::caused_by_step(header, P::NAME, step),
+                None => ExecuteOptions::default().command_id(Uuid::new_v5(
+                    &cause.trigger,
+                    format!("{}#{step}", P::NAME).as_bytes(),
+                )),
+            };
+            self.bus.send(command, options).await?;
+        }
+        Ok(())
     }
 
     /// Appends an instance's record at `version` and keeps the deadline index.
@@ -390,7 +396,17 @@ pub(super) struct Cause<'a> {
     pub(super) header: Option<&'a EventHeader>,
 }
 
-impl Cause<'_> {
+impl<'a> Cause<'a> {
+    /// An event as the cause of a step.
+    pub(super) fn event(header: &'a EventHeader) -> Self {
+        Cause {
+            trigger: header.event_id,
+            position: header.position,
+            what: header.event_name.to_string(),
+            header: Some(header),
+        }
+    }
+
     /// The error for a failure of this step, naming the event or deadline.
     pub(super) fn failed<P: ProcessManager>(
         &self,
