@@ -58,12 +58,16 @@
 //!         }
 //!     }
 //!
-//!     fn handle(&mut self, header: &EventHeader, _: CartEvent) -> Vec<(String, CartCommand)> {
+//!     async fn handle(
+//!         &mut self,
+//!         header: &EventHeader,
+//!         _: CartEvent,
+//!     ) -> Result<Vec<(String, CartCommand)>, cqrs_core::HandlerError> {
 //!         if std::mem::replace(&mut self.given, true) {
-//!             return Vec::new();
+//!             return Ok(Vec::new());
 //!         }
 //!         let cart = header.stream_id.trim_start_matches("cart-").to_owned();
-//!         vec![(cart, CartCommand::AddItem { sku: "bag".into(), quantity: 1 })]
+//!         Ok(vec![(cart, CartCommand::AddItem { sku: "bag".into(), quantity: 1 })])
 //!     }
 //! }
 //!
@@ -139,7 +143,13 @@ pub trait ProcessManager: Default + Serialize + DeserializeOwned + Send + Sync +
     fn route(header: &EventHeader, event: &Self::Event) -> Route;
 
     /// Moves the instance on with an event; returns the commands to send, in order.
-    fn handle(&mut self, header: &EventHeader, event: Self::Event) -> Vec<Self::Command>;
+    /// May await (ask a price service, look up a customer); an error counts as a failed
+    /// attempt, as a failed command does: the event is tried again, then parked.
+    fn handle(
+        &mut self,
+        header: &EventHeader,
+        event: Self::Event,
+    ) -> impl Future<Output = Result<Vec<Self::Command>, HandlerError>> + Send;
 
     /// Whether the instance is finished: later events for it are ignored.
     fn is_done(&self) -> bool {
@@ -155,23 +165,27 @@ pub trait ProcessManager: Default + Serialize + DeserializeOwned + Send + Sync +
     }
 
     /// A deadline came due; returns the commands to send, in order.
-    fn on_deadline(&mut self, name: &str, due: DateTime<Utc>) -> Vec<Self::Command> {
+    fn on_deadline(
+        &mut self,
+        name: &str,
+        due: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Self::Command>, HandlerError>> + Send {
         let _ = (name, due);
-        Vec::new()
+        std::future::ready(Ok(Vec::new()))
     }
 }
 
 /// The state an event is handled on, from its route and the instance as stored
-/// (`None`, or its state and whether it is done): `None` when the event is not
-/// handled (no instance to continue, or a finished one).
+/// (`None`, or its state and whether it is done); when the event is not handled (no
+/// instance to continue, or a finished one), the stored instance back.
 pub(crate) fn state_to_handle<P: ProcessManager>(
     starts: bool,
     stored: Option<(P, bool)>,
-) -> Option<P> {
+) -> Result<P, Option<(P, bool)>> {
     match stored {
-        None if starts => Some(P::default()),
-        None | Some((_, true)) => None,
-        Some((state, false)) => Some(state),
+        None if starts => Ok(P::default()),
+        Some((state, false)) => Ok(state),
+        not_handled => Err(not_handled),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::target::{Cause, Parked, ProcessTarget, Record};
+use super::target::{Cause, Parked, ProcessTarget, Record, Work};
 use super::{CommandBus, ProcessManager};
 use crate::runner::ProjectionError;
 use crate::store::{EventStore, ReadAll, StoreError, ViewStore};
@@ -53,8 +53,8 @@ where
                 .map_err(ProjectionError::Decode)?;
             let before = serde_json::to_value(&state).map_err(|e| failed::<P>(instance, e))?;
             let cause = Cause::event(&header);
-            let commands = state.handle(&header, event);
-            if let Err(error) = self.send_all(&cause, commands).await {
+            let work = Work::Event(&header, event);
+            if let Err(error) = self.run_and_send(&cause, &mut state, work).await {
                 state = serde_json::from_value(before).map_err(|e| failed::<P>(instance, e))?;
                 item.error = error.to_string();
                 break;

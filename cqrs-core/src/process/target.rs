@@ -136,10 +136,8 @@ where
             Route::Ignore => return Ok(()),
         };
         let cause = Cause::event(&header);
-        self.step(&instance, starts, cause, |state| {
-            state.handle(&header, event)
-        })
-        .await
+        self.step(&instance, starts, cause, Work::Event(&header, event))
+            .await
     }
 
     /// Fires every deadline that is due.
@@ -176,10 +174,8 @@ where
                 what: format!("deadline `{name}` due {at}"),
                 header: None,
             };
-            self.step(&instance, false, cause, |state| {
-                state.on_deadline(&name, at)
-            })
-            .await?;
+            self.step(&instance, false, cause, Work::Deadline(&name, at))
+                .await?;
         }
         Ok(())
     }
@@ -213,7 +209,7 @@ where
         instance: &str,
         starts: bool,
         cause: Cause<'_>,
-        run: impl FnOnce(&mut P) -> Vec<P::Command>,
+        work: Work<'_, P::Event>,
     ) -> Result<(), ProjectionError> {
         let record_id = Self::record_id(cause.trigger);
         if self.store.locate_events(&[record_id]).await?[0].is_some() {
@@ -249,14 +245,13 @@ where
                 .write_record(instance, version, record_id, &cause, record)
                 .await;
         }
-        let Some(mut state) = super::state_to_handle::<P>(starts, stored) else {
+        let Ok(mut state) = super::state_to_handle::<P>(starts, stored) else {
             return Ok(());
         };
         let before = serde_json::to_value(&state).map_err(|e| {
             cause.failed::<P>(&stream, format!("the state does not serialize: {e}").into())
         })?;
-        let commands = run(&mut state);
-        if let Err(source) = self.send_all(&cause, commands).await {
+        if let Err(source) = self.run_and_send(&cause, &mut state, work).await {
             let failures = self.failures.entry(cause.trigger).or_default();
             *failures += 1;
             let Some(header) = cause.header.filter(|_| *failures >= self.park_after) else {
@@ -299,9 +294,23 @@ where
             .await
     }
 
+    /// Runs the manager's handler for a step, then sends its commands.
+    pub(super) async fn run_and_send(
+        &self,
+        cause: &Cause<'_>,
+        state: &mut P,
+        work: Work<'_, P::Event>,
+    ) -> Result<(), HandlerError> {
+        let commands = match work {
+            Work::Event(header, event) => state.handle(header, event).await?,
+            Work::Deadline(name, due) => state.on_deadline(name, due).await?,
+        };
+        self.send_all(cause, commands).await
+    }
+
     /// Sends a step's commands in order, each with an id derived from the cause and
     /// its place, stopping at the first that fails.
-    pub(super) async fn send_all(
+    async fn send_all(
         &self,
         cause: &Cause<'_>,
         commands: Vec<P::Command>,
@@ -382,6 +391,14 @@ fn pending_deadlines<P: ProcessManager>(record: &Record<P>) -> Vec<(String, Date
     } else {
         record.state.deadlines()
     }
+}
+
+/// What an instance's handler is called with.
+pub(super) enum Work<'a, E> {
+    /// An event of the instance.
+    Event(&'a EventHeader, E),
+    /// A deadline that came due: its name and time.
+    Deadline(&'a str, DateTime<Utc>),
 }
 
 /// What moves an instance on: an event, or a deadline that came due.

@@ -5,17 +5,19 @@ use super::FixtureLog;
 use super::aggregate::stored;
 use crate::event::DomainEvent;
 use crate::process::{ProcessManager, Route, state_to_handle};
+use crate::projection::HandlerError;
 
 /// Tests a process manager: given events, when one more arrives, then the commands
 /// it sends. Events are routed to their instances as the runner routes them (a
 /// `Continue` without an instance and events for a finished instance are ignored),
-/// and each is checked to survive storage.
+/// and each is checked to survive storage. Async handlers are run to completion; a
+/// handler that fails leaves its instance as it was, as the runner does.
 ///
 /// ```
 /// # use cqrs_core::doc_example::*;
 /// use cqrs_core::process::{ProcessManager, Route};
 /// use cqrs_core::testing::ProcessFixture;
-/// use cqrs_core::EventHeader;
+/// use cqrs_core::{EventHeader, HandlerError};
 ///
 /// /// Asks for a receipt once a cart is checked out, if it held anything.
 /// #[derive(Default, serde::Serialize, serde::Deserialize)]
@@ -30,12 +32,16 @@ use crate::process::{ProcessManager, Route, state_to_handle};
 ///         Route::Start(header.stream_id.to_string())
 ///     }
 ///
-///     fn handle(&mut self, header: &EventHeader, event: CartEvent) -> Vec<String> {
-///         match event {
+///     async fn handle(
+///         &mut self,
+///         header: &EventHeader,
+///         event: CartEvent,
+///     ) -> Result<Vec<String>, HandlerError> {
+///         Ok(match event {
 ///             CartEvent::ItemAdded { quantity, .. } => { self.items += quantity; Vec::new() }
 ///             CartEvent::CheckedOut if self.items > 0 => vec![format!("receipt for {}", header.stream_id)],
 ///             CartEvent::CheckedOut => Vec::new(),
-///         }
+///         })
 ///     }
 /// }
 ///
@@ -51,6 +57,7 @@ pub struct ProcessFixture<P: ProcessManager> {
     instances: HashMap<String, (P, bool)>,
     log: FixtureLog,
     sent: Vec<P::Command>,
+    failed: Option<HandlerError>,
 }
 
 impl<P: ProcessManager> Default for ProcessFixture<P> {
@@ -59,6 +66,7 @@ impl<P: ProcessManager> Default for ProcessFixture<P> {
             instances: HashMap::new(),
             log: FixtureLog::default(),
             sent: Vec::new(),
+            failed: None,
         }
     }
 }
@@ -70,10 +78,23 @@ impl<P: ProcessManager> ProcessFixture<P> {
     }
 
     /// Events that happened before, in stream `stream_id`; their commands are dropped.
+    /// Each may be of any type the manager's event converts from (for a derived
+    /// manager that reads several event enums, any of them).
+    ///
+    /// # Panics
+    ///
+    /// When a handler fails.
     #[track_caller]
-    pub fn given_on(mut self, stream_id: &str, events: impl IntoIterator<Item = P::Event>) -> Self {
+    pub fn given_on<E: Into<P::Event>>(
+        mut self,
+        stream_id: &str,
+        events: impl IntoIterator<Item = E>,
+    ) -> Self {
         for event in events {
-            self.deliver(stream_id, event);
+            self.deliver(stream_id, event.into());
+            if let Some(error) = self.failed.take() {
+                panic!("a given event failed in process `{}`: {error}", P::NAME);
+            }
         }
         self.sent.clear();
         self
@@ -81,9 +102,10 @@ impl<P: ProcessManager> ProcessFixture<P> {
 
     /// The event under test, in stream `stream_id`.
     #[track_caller]
-    pub fn when_on(mut self, stream_id: &str, event: P::Event) -> Self {
+    pub fn when_on(mut self, stream_id: &str, event: impl Into<P::Event>) -> Self {
         self.sent.clear();
-        self.deliver(stream_id, event);
+        self.failed = None;
+        self.deliver(stream_id, event.into());
         self
     }
 
@@ -96,15 +118,16 @@ impl<P: ProcessManager> ProcessFixture<P> {
     #[track_caller]
     pub fn when_deadline(mut self, instance: &str, name: &str) -> Self {
         self.sent.clear();
-        let Some((mut state, false)) = self.instances.remove(instance) else {
+        self.failed = None;
+        let Some((state, false)) = self.instances.remove(instance) else {
             panic!("process `{}` has no running instance `{instance}`", P::NAME);
         };
         let Some((_, due)) = state.deadlines().into_iter().find(|(n, _)| n == name) else {
             panic!("instance `{instance}` has no pending deadline `{name}`");
         };
-        self.sent.extend(state.on_deadline(name, due));
-        let done = state.is_done();
-        self.instances.insert(instance.to_owned(), (state, done));
+        self.step(instance.to_owned(), true, state, |state| {
+            pollster::block_on(state.on_deadline(name, due))
+        });
         self
     }
 
@@ -126,8 +149,22 @@ impl<P: ProcessManager> ProcessFixture<P> {
     where
         P::Command: PartialEq + Debug,
     {
+        if let Some(error) = &self.failed {
+            panic!("the handler failed: {error}");
+        }
         let expected: Vec<P::Command> = expected.into_iter().collect();
         assert_eq!(self.sent, expected, "the commands sent differ");
+        self
+    }
+
+    /// Asserts that the last `when_on` or `when_deadline` failed with this message;
+    /// its instance stays as it was.
+    #[track_caller]
+    pub fn then_expect_error(self, message: &str) -> Self {
+        match &self.failed {
+            Some(error) => assert_eq!(error.to_string(), message, "the handler failed otherwise"),
+            None => panic!("the handler succeeded; expected it to fail with `{message}`"),
+        }
         self
     }
 
@@ -149,19 +186,53 @@ impl<P: ProcessManager> ProcessFixture<P> {
             Route::Continue(id) => (id, false),
             Route::Ignore => return,
         };
-        let Some(mut state) = state_to_handle(starts, self.instances.remove(&id)) else {
-            return;
-        };
-        self.sent.extend(state.handle(&header, event));
-        let done = state.is_done();
-        // A state that does not survive storage fails here, as the target would.
-        let state: P = match serde_json::to_value(&state).and_then(serde_json::from_value) {
-            Ok(state) => state,
-            Err(error) => panic!(
-                "the state of process `{}` does not survive storage: {error}",
-                P::NAME
-            ),
-        };
-        self.instances.insert(id, (state, done));
+        let stored = self.instances.remove(&id);
+        let existed = stored.is_some();
+        match state_to_handle(starts, stored) {
+            Ok(state) => self.step(id, existed, state, |state| {
+                pollster::block_on(state.handle(&header, event))
+            }),
+            // A finished instance stays as it is.
+            Err(kept) => self.instances.extend(kept.map(|kept| (id, kept))),
+        }
+    }
+
+    /// Runs a handler on an instance; on failure the instance stays as it was (and
+    /// one it would have started is not created).
+    #[track_caller]
+    fn step(
+        &mut self,
+        id: String,
+        existed: bool,
+        state: P,
+        run: impl FnOnce(&mut P) -> Result<Vec<P::Command>, HandlerError>,
+    ) {
+        let before = survive_storage(&state);
+        let mut state = state;
+        match run(&mut state) {
+            Ok(commands) => {
+                self.sent.extend(commands);
+                let done = state.is_done();
+                self.instances.insert(id, (survive_storage(&state), done));
+            }
+            Err(error) => {
+                self.failed = Some(error);
+                if existed {
+                    self.instances.insert(id, (before, false));
+                }
+            }
+        }
+    }
+}
+
+/// The state as the target stores and reads it back.
+#[track_caller]
+fn survive_storage<P: ProcessManager>(state: &P) -> P {
+    match serde_json::to_value(state).and_then(serde_json::from_value) {
+        Ok(state) => state,
+        Err(error) => panic!(
+            "the state of process `{}` does not survive storage: {error}",
+            P::NAME
+        ),
     }
 }

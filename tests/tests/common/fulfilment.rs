@@ -137,9 +137,13 @@ impl ProcessManager for Fulfilment {
         }
     }
 
-    fn handle(&mut self, header: &EventHeader, event: OrderEvent) -> Vec<(String, StockCommand)> {
+    async fn handle(
+        &mut self,
+        header: &EventHeader,
+        event: OrderEvent,
+    ) -> Result<Vec<(String, StockCommand)>, HandlerError> {
         let order = header.stream_id.to_string();
-        match event {
+        Ok(match event {
             OrderEvent::Placed {
                 lines,
                 pay_within_ms,
@@ -160,7 +164,7 @@ impl ProcessManager for Fulfilment {
                 self.cancelled = true;
                 Vec::new()
             }
-        }
+        })
     }
 
     fn is_done(&self) -> bool {
@@ -174,16 +178,20 @@ impl ProcessManager for Fulfilment {
             .collect()
     }
 
-    fn on_deadline(&mut self, _: &str, _: DateTime<Utc>) -> Vec<(String, StockCommand)> {
+    async fn on_deadline(
+        &mut self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> Result<Vec<(String, StockCommand)>, HandlerError> {
         self.pay_by = None;
         self.reserved = 0;
-        std::mem::take(&mut self.skus)
+        Ok(std::mem::take(&mut self.skus)
             .into_iter()
             .map(|sku| {
                 let order = self.order.clone();
                 (sku, StockCommand::Release { order })
             })
-            .collect()
+            .collect())
     }
 }
 
