@@ -126,7 +126,7 @@ pub use store::{
 pub use version::ExpectedVersion;
 
 #[cfg(feature = "derive")]
-pub use cqrs_derive::{Aggregate, Command, DomainEvent, Projection, Query};
+pub use cqrs_derive::{Aggregate, Command, DomainEvent, ProcessManager, Projection, Query};
 
 pub use smol_str::SmolStr;
 pub use uuid::Uuid;

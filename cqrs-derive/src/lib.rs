@@ -15,6 +15,7 @@ mod ctxt;
 mod event;
 mod fallback;
 mod fields;
+mod process;
 mod projection;
 mod query;
 
@@ -55,4 +56,12 @@ pub fn derive_projection(input: TokenStream) -> TokenStream {
 pub fn derive_query(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     query::derive(&input).into()
+}
+
+/// Derives `ProcessManager` for the state of one instance of a workflow: which
+/// events start an instance, how later ones find it, and the method each calls.
+#[proc_macro_derive(ProcessManager, attributes(process, cqrs))]
+pub fn derive_process_manager(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    process::derive(&input).into()
 }

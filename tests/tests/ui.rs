@@ -18,6 +18,7 @@ fn ui() {
         "aggregate",
         "projection",
         "query",
+        "process",
         "attr",
     ] {
         cases.compile_fail(format!("ui/{group}/*.rs"));

@@ -1,7 +1,7 @@
 //! What generated code needs and users should not name. Not part of the public API:
 //! it changes with `cqrs-derive`, which `cqrs-core` pins to its exact version.
 
-pub use core::future::Future;
+pub use core::future::{Future, ready};
 pub use core::marker::Send;
 pub use core::option::Option;
 pub use core::result::Result;
@@ -19,6 +19,10 @@ pub use crate::event::{DecodeError, DomainEvent, EncodeError, EventType};
 pub use crate::payload::Payload;
 pub use crate::projection::{HandlerError, Projection, ProjectionHandler};
 pub use crate::query::{Query, QueryHandler};
+pub use chrono::{DateTime, Utc};
+
+mod process;
+pub use self::process::*;
 
 /// What a synchronous command handler returns.
 #[diagnostic::on_unimplemented(

@@ -98,6 +98,73 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
+//!
+//! # Deriving it
+//!
+//! `#[derive(ProcessManager)]` writes the trait from attributes on the state struct
+//! (beside `Default`, `Serialize` and `Deserialize`):
+//!
+//! | attribute | meaning |
+//! |---|---|
+//! | `command = T` | what handlers return a `Vec` of (required) |
+//! | `name = "..."` | the stable name (default: the struct's name in snake case) |
+//! | `start(Enum::Variant, by = field)` | this event starts an instance (at least one) |
+//! | `on(Enum::Variant, by = field)` | this event moves an existing instance on |
+//! | `by = field` / `by_stream` / `by_event_id` | the instance id: a field of the variant (through `Display`), the event's stream id, or the event's own id (one instance per event) |
+//! | `handler = method` | the method called (default `on_<variant in snake case>`) |
+//! | `async` | the handler is an `async fn` |
+//! | `done = method` | `fn(&self) -> bool`: the instance is finished |
+//! | `deadlines = method`, `on_deadline = method` | `fn(&self) -> Vec<(String, DateTime<Utc>)>` and `fn(&mut self, &str, DateTime<Utc>)` returning commands |
+//!
+//! A handler takes `&mut self`, the event's [`EventHeader`], then each field of the
+//! variant by value, in order, and returns `Vec<Command>` or `Result<Vec<Command>, E>`
+//! (an error counts as a failed attempt, then parks the event). Variants may come
+//! from several event enums (several aggregates): the manager's `Event` is then an
+//! enum of them that each converts into (`ProcessFixture::when_on` takes any).
+//!
+//! ```
+//! # use cqrs_core::doc_example::*;
+//! use cqrs_core::process::ProcessManager;
+//! use cqrs_core::testing::ProcessFixture;
+//! use cqrs_core::{DomainEvent, EventHeader};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, Clone, Serialize, Deserialize, DomainEvent)]
+//! enum ShippingEvent {
+//!     Shipped { cart: String },
+//! }
+//!
+//! /// Ships each checked-out cart, once; done when shipped.
+//! #[derive(Default, Serialize, Deserialize, ProcessManager)]
+//! #[process(command = String, done = shipped)]
+//! #[process(start(CartEvent::CheckedOut, by_stream, async))]
+//! #[process(on(ShippingEvent::Shipped, by = cart, handler = delivered))]
+//! struct Shipping {
+//!     delivered: bool,
+//! }
+//!
+//! impl Shipping {
+//!     async fn on_checked_out(&mut self, header: &EventHeader) -> Vec<String> {
+//!         vec![format!("ship {}", header.stream_id)]
+//!     }
+//!
+//!     fn delivered(&mut self, _: &EventHeader, _cart: String) -> Vec<String> {
+//!         self.delivered = true;
+//!         Vec::new()
+//!     }
+//!
+//!     fn shipped(&self) -> bool {
+//!         self.delivered
+//!     }
+//! }
+//!
+//! let shipping = ProcessFixture::<Shipping>::new()
+//!     .when_on("cart-1", CartEvent::CheckedOut)
+//!     .then_expect_commands(["ship cart-1".to_owned()])
+//!     .when_on("shipping-9", ShippingEvent::Shipped { cart: "cart-1".into() })
+//!     .then_expect_commands([]);
+//! assert!(shipping.is_done("cart-1"));
+//! ```
 
 mod parking;
 mod target;
@@ -110,6 +177,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use target::{Parked, ProcessTarget};
+
+/// `#[derive(ProcessManager)]`: see the [module docs](self).
+#[cfg(feature = "derive")]
+pub use cqrs_derive::ProcessManager;
 
 use crate::envelope::EventHeader;
 use crate::event::DomainEvent;

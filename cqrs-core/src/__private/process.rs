@@ -1,0 +1,126 @@
+//! What `#[derive(ProcessManager)]` generates code against.
+
+use crate::envelope::EventHeader;
+use crate::event::EventType;
+use crate::projection::HandlerError;
+
+pub use crate::process::{ProcessManager, Route};
+
+/// What a process-manager handler may return: the commands, or a `Result` of them.
+#[diagnostic::on_unimplemented(
+    message = "a process handler must return `Vec<Command>` or `Result<Vec<Command>, E>` with the manager's command type `{C}`, not `{Self}`",
+    label = "this handler returns the wrong type",
+    note = "an `async fn` handler needs `async` in its `start(...)` or `on(...)`, as in `on(PaymentEvent::Confirmed, by = order, async)`"
+)]
+pub trait IntoCommands<C> {
+    /// The commands, or why there are none.
+    fn into_commands(self) -> Result<Vec<C>, HandlerError>;
+}
+
+impl<C> IntoCommands<C> for Vec<C> {
+    #[inline]
+    fn into_commands(self) -> Result<Vec<C>, HandlerError> {
+        Ok(self)
+    }
+}
+
+impl<C, E: Into<HandlerError>> IntoCommands<C> for Result<Vec<C>, E> {
+    #[inline]
+    fn into_commands(self) -> Result<Vec<C>, HandlerError> {
+        self.map_err(Into::into)
+    }
+}
+
+/// A synchronous process handler for one event variant: `&mut self`, the event's
+/// header, then each field of the variant by value, in order.
+#[diagnostic::on_unimplemented(
+    message = "this method cannot handle the event: its fields are `{Args}`",
+    label = "wrong handler signature",
+    note = "write `fn handler(&mut self, header: &EventHeader, <each field of the variant, by value, in order>)` returning `Vec<Command>` or `Result<Vec<Command>, E>`; an `async fn` needs `async` in its `on(...)` or `start(...)`"
+)]
+pub trait ProcessHandler<P, Args, C> {
+    /// Calls the handler.
+    fn call(self, state: &mut P, header: &EventHeader, args: Args) -> Result<Vec<C>, HandlerError>;
+}
+
+/// An `async` process handler for one event variant, with the same parameters.
+#[diagnostic::on_unimplemented(
+    message = "this method cannot handle the event asynchronously: its fields are `{Args}`",
+    label = "wrong async handler signature",
+    note = "write `async fn handler(&mut self, header: &EventHeader, <each field of the variant, by value, in order>)` returning `Vec<Command>` or `Result<Vec<Command>, E>`; a plain `fn` must not be marked `async`"
+)]
+pub trait AsyncProcessHandler<P, Args, C> {
+    /// Calls the handler.
+    fn call(
+        self,
+        state: &mut P,
+        header: &EventHeader,
+        args: Args,
+    ) -> impl Future<Output = Result<Vec<C>, HandlerError>>;
+}
+
+macro_rules! impl_process_handlers {
+    ($($arg:ident),*) => {
+        impl<P, F, R, C, $($arg),*> ProcessHandler<P, ($($arg,)*), C> for F
+        where
+            F: FnOnce(&mut P, &EventHeader, $($arg),*) -> R,
+            R: IntoCommands<C>,
+        {
+            #[allow(non_snake_case)]
+            #[inline]
+            fn call(self, state: &mut P, header: &EventHeader, args: ($($arg,)*)) -> Result<Vec<C>, HandlerError> {
+                let ($($arg,)*) = args;
+                self(state, header, $($arg),*).into_commands()
+            }
+        }
+
+        impl<P, F, R, C, $($arg),*> AsyncProcessHandler<P, ($($arg,)*), C> for F
+        where
+            F: AsyncFnOnce(&mut P, &EventHeader, $($arg),*) -> R,
+            R: IntoCommands<C>,
+        {
+            #[allow(non_snake_case)]
+            async fn call(self, state: &mut P, header: &EventHeader, args: ($($arg,)*)) -> Result<Vec<C>, HandlerError> {
+                let ($($arg,)*) = args;
+                self(state, header, $($arg),*).await.into_commands()
+            }
+        }
+    };
+}
+
+impl_process_handlers!();
+impl_process_handlers!(A1);
+impl_process_handlers!(A1, A2);
+impl_process_handlers!(A1, A2, A3);
+impl_process_handlers!(A1, A2, A3, A4);
+impl_process_handlers!(A1, A2, A3, A4, A5);
+impl_process_handlers!(A1, A2, A3, A4, A5, A6);
+impl_process_handlers!(A1, A2, A3, A4, A5, A6, A7);
+impl_process_handlers!(A1, A2, A3, A4, A5, A6, A7, A8);
+
+/// The instance id an association value gives.
+pub fn instance_id(value: &impl std::fmt::Display) -> String {
+    value.to_string()
+}
+
+/// The event types of several event enums, in order, as one array (for a manager
+/// that reads several enums).
+pub const fn concat_event_types<const N: usize>(parts: &[&[EventType]]) -> [EventType; N] {
+    let mut out = [EventType {
+        name: "",
+        version: 0,
+        variant: "",
+    }; N];
+    let mut k = 0;
+    let mut i = 0;
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[k] = parts[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}

@@ -1,0 +1,15 @@
+use cqrs_core::process::ProcessManager;
+use cqrs_core::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, DomainEvent)]
+enum OrderEvent {
+    Placed { order: u64 },
+    Paid { order: u64 },
+}
+
+#[derive(Default, Serialize, Deserialize, ProcessManager)]
+#[process(command = String, start(Placed, by = order))]
+struct Fulfilment;
+
+fn main() {}
