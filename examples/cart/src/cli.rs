@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+pub use crate::orders::cli::{ParkedAction, PaymentAction, StockAction};
 use crate::service::{HistoryEntry, ProjectionReport};
 use crate::views::{CartView, ProductCount};
 
@@ -37,6 +38,10 @@ pub struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Seconds a customer has to pay for an order before it is cancelled.
+    #[arg(long, global = true, default_value_t = 900, value_name = "SECONDS")]
+    pub payment_window: u64,
 
     #[command(subcommand)]
     pub command: Command,
@@ -97,7 +102,29 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
-    /// Serve the HTTP API (and keep the `top_products` projection up to date).
+    /// Count a product's stock (orders reserve from it).
+    Stock {
+        #[command(subcommand)]
+        action: StockAction,
+    },
+    /// Every order, newest first, with its status.
+    Orders,
+    /// One order: status, lines, payment due time or why it ended.
+    Order {
+        /// The order id (a checkout prints it).
+        order: String,
+    },
+    /// The simulated payment provider: confirm or fail an order's payment.
+    Payment {
+        #[command(subcommand)]
+        action: PaymentAction,
+    },
+    /// Orders whose events failed and wait for an operator: list, retry, evict.
+    Parked {
+        #[command(subcommand)]
+        action: Option<ParkedAction>,
+    },
+    /// Serve the HTTP API (and keep `top_products` and the order fulfilment running).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
@@ -113,7 +140,8 @@ pub enum Command {
 pub enum ProjectionAction {
     /// Each projection's checkpoint, the log's head and the lag (the default).
     Status,
-    /// Keep the catch-up projections up to date until stopped (Ctrl-C or SIGTERM).
+    /// Keep the catch-up projections and the order fulfilment running until stopped
+    /// (Ctrl-C or SIGTERM).
     /// Several workers may run: one is active, the others wait to take over.
     Run {
         /// Events per batch; each batch commits with its checkpoint.
@@ -122,7 +150,7 @@ pub enum ProjectionAction {
     },
     /// Rebuild a projection from the start of the log.
     Rebuild {
-        /// `top_products` or `cart_view`.
+        /// `top_products`, `orders` or `cart_view`.
         name: String,
         /// Build a new version beside the old one, which keeps serving, then swap.
         #[arg(long)]
@@ -235,16 +263,19 @@ pub fn top_table(products: &[ProductCount]) -> String {
 
 pub fn projections_table(reports: &[ProjectionReport]) -> String {
     let mut out = format!(
-        "{:<14}  {:<8}  {:>10}  {:>10}  {:>8}  {}\n",
-        "PROJECTION", "KIND", "CHECKPOINT", "HEAD", "LAG", "WORKER"
+        "{:<14}  {:<8}  {:>10}  {:>10}  {:>8}  {:<20}  {}\n",
+        "PROJECTION", "KIND", "CHECKPOINT", "HEAD", "LAG", "WAITING", "WORKER"
     );
     for r in reports {
         let worker = r
             .worker
             .as_ref()
             .map_or("-".to_owned(), |w| format!("{w:?}"));
+        let waiting = r.waiting.map_or("-".to_owned(), |w| {
+            format!("{} parked, {} due", w.parked, w.deadlines)
+        });
         out.push_str(&format!(
-            "{:<14}  {:<8}  {:>10}  {:>10}  {:>8}  {worker}\n",
+            "{:<14}  {:<8}  {:>10}  {:>10}  {:>8}  {waiting:<20}  {worker}\n",
             r.name, r.kind, r.checkpoint, r.head, r.lag
         ));
     }

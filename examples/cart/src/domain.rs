@@ -30,9 +30,19 @@ pub enum CartEvent {
     /// Every product was taken out.
     #[event(name = "cart.cleared")]
     Cleared,
-    /// The cart was paid for; it no longer changes.
+    /// The cart was checked out: it no longer changes, and becomes an order (whose
+    /// id is this event's id) holding these units per product. Carts checked out
+    /// before orders existed have no `lines`.
     #[event(name = "cart.checked_out")]
-    CheckedOut { total_cents: u64 },
+    CheckedOut {
+        total_cents: u64,
+        #[serde(default)]
+        lines: BTreeMap<String, u32>,
+    },
+    /// Its order did not go through (a product was short, the payment failed or
+    /// expired): the cart is open again, as it was.
+    #[event(name = "cart.reopened")]
+    Reopened { order: String, reason: String },
 }
 
 /// `cart.item_added` as version 1 stored it: a product and a quantity, no price.
@@ -64,7 +74,7 @@ pub fn item_added_v1(old: ItemAddedV1) -> ItemAddedV2 {
 pub const UNKNOWN_PRICE: u64 = 0;
 
 /// What a customer asks of a cart.
-#[derive(Debug, Clone, Deserialize, Command)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Command)]
 #[command(aggregate = Cart)]
 pub enum CartCommand {
     /// Put units of a product in the cart.
@@ -80,8 +90,10 @@ pub enum CartCommand {
     /// Take every product out.
     #[command(handler = clear)]
     ClearCart,
-    /// Pay for the cart.
+    /// Check the cart out: it becomes an order.
     Checkout,
+    /// Open a checked-out cart again after its order failed; nothing when open.
+    Reopen { order: String, reason: String },
 }
 
 /// Why a cart refused a command.
@@ -215,7 +227,22 @@ impl Cart {
             return Err(CartError::EmptyCart);
         }
         let total_cents = self.total_with("", 0, 0)?;
-        Ok(vec![CartEvent::CheckedOut { total_cents }])
+        let lines = self
+            .lines
+            .iter()
+            .map(|(sku, line)| (sku.clone(), line.quantity))
+            .collect();
+        Ok(vec![CartEvent::CheckedOut { total_cents, lines }])
+    }
+
+    fn reopen(&self, order: String, reason: String) -> Result<Vec<CartEvent>, CartError> {
+        if !self.exists {
+            return Err(CartError::NotFound);
+        }
+        Ok(match self.checked_out {
+            true => vec![CartEvent::Reopened { order, reason }],
+            false => Vec::new(),
+        })
     }
 
     /// The total in cents with `sku`'s line at `quantity` units of `unit_price_cents`,
@@ -264,7 +291,11 @@ impl Cart {
         self.lines.clear();
     }
 
-    fn on_checked_out(&mut self, _total_cents: u64) {
+    fn on_checked_out(&mut self, _total_cents: u64, _lines: BTreeMap<String, u32>) {
         self.checked_out = true;
+    }
+
+    fn on_reopened(&mut self, _order: String, _reason: String) {
+        self.checked_out = false;
     }
 }

@@ -5,5 +5,6 @@ pub mod cart_id;
 pub mod cli;
 pub mod domain;
 pub mod http;
+pub mod orders;
 pub mod service;
 pub mod views;

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cart::cli::{self, Cli, Command, ProjectionAction};
+use cart::cli::{self, Cli, Command, ParkedAction, PaymentAction, ProjectionAction, StockAction};
+use cart::orders::cli as order_cli;
+use cart::orders::service::fulfilment_runner;
 use cart::domain::CartCommand;
 use cart::service::{AppError, CartApp, top_runner};
 use clap::Parser;
@@ -53,15 +55,15 @@ enum Failure {
 
 async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Serve { addr } => return serve(store, *addr).await,
+        Command::Serve { addr } => return serve(store, *addr, payment_window(cli)).await,
         Command::Projections {
             action: Some(ProjectionAction::Run { batch_size }),
         } => {
-            return work(store, *batch_size, cli.json).await;
+            return work(store, *batch_size, payment_window(cli), cli.json).await;
         }
         _ => {}
     }
-    let app = CartApp::new(store);
+    let app = CartApp::new(store).payment_window(payment_window(cli));
     let json = cli.json;
     let write = |cart_id: &str, command: CartCommand, expected: Option<u64>| {
         let app = &app;
@@ -72,11 +74,17 @@ async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
             CartCommand::RemoveItem { sku } => format!("removed {sku} from"),
             CartCommand::ClearCart => "cleared".to_owned(),
             CartCommand::Checkout => "checked out".to_owned(),
+            CartCommand::Reopen { .. } => "reopened".to_owned(),
         };
         async move {
             let committed = app.execute(&cart_id, command, expected).await?;
             if json {
                 println!("{}", serde_json::to_string(&committed)?);
+            } else if let Some(order) = &committed.order {
+                println!(
+                    "{verb} cart {cart_id} (version {}): order {order}",
+                    committed.version
+                );
             } else {
                 println!("{verb} cart {cart_id} (version {})", committed.version);
             }
@@ -168,6 +176,53 @@ async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
             println!("rebuilt {name}: {done} events");
             Ok(())
         }
+        Command::Stock {
+            action: StockAction::Set { sku, on_hand },
+        } => {
+            let level = app.orders().set_stock(sku, *on_hand).await?;
+            print(json, &level, || order_cli::stock_line(&level))
+        }
+        Command::Orders => {
+            let orders = app.orders().list().await?;
+            print(json, &orders, || order_cli::orders_table(&orders))
+        }
+        Command::Order { order } => {
+            let order = app.orders().get(order).await?;
+            print(json, &order, || order_cli::order_table(&order))
+        }
+        Command::Payment { action } => {
+            let (order, failed) = match action {
+                PaymentAction::Confirm { order } => (order, None),
+                PaymentAction::Fail { order, reason } => (order, Some(reason.clone())),
+            };
+            app.orders().settle_payment(order, failed).await?;
+            let order = app.orders().get(order).await?;
+            print(json, &order, || order_cli::order_table(&order))
+        }
+        Command::Parked {
+            action: None | Some(ParkedAction::List),
+        } => {
+            let parked = app.orders().parked().await?;
+            print(json, &parked, || order_cli::parked_table(&parked))
+        }
+        Command::Parked {
+            action: Some(ParkedAction::Retry { order }),
+        } => {
+            let remaining = app.orders().retry_parked(order).await?;
+            let outcome = serde_json::json!({ "order": order, "still_parked": remaining });
+            print(json, &outcome, || {
+                format!("retried order {order}: {remaining} events still parked\n")
+            })
+        }
+        Command::Parked {
+            action: Some(ParkedAction::Evict { order }),
+        } => {
+            let evicted = app.orders().evict_parked(order).await?;
+            let outcome = serde_json::json!({ "order": order, "evicted": evicted });
+            print(json, &outcome, || {
+                format!("evicted {evicted} parked events of order {order}\n")
+            })
+        }
         Command::Serve { .. }
         | Command::Projections {
             action: Some(ProjectionAction::Run { .. }),
@@ -210,12 +265,40 @@ async fn stop_signal() {
     }
 }
 
-/// A projection worker: runs `top_products` until stopped, printing each change of state.
-async fn work<S: Store>(store: S, batch_size: usize, json: bool) -> Result<(), Failure> {
+/// The payment window the command line asked for.
+fn payment_window(cli: &Cli) -> std::time::Duration {
+    std::time::Duration::from_secs(cli.payment_window)
+}
+
+/// A worker: runs `top_products` and the order fulfilment until stopped, printing
+/// each change of state of `top_products`.
+async fn work<S: Store>(
+    store: S,
+    batch_size: usize,
+    payment_window: std::time::Duration,
+    json: bool,
+) -> Result<(), Failure> {
     let options = RunnerOptions {
         batch_size,
         ..RunnerOptions::default()
     };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut fulfilment = fulfilment_runner(
+        &store,
+        payment_window,
+        RunnerOptions {
+            poll_interval: std::time::Duration::from_millis(200),
+            ..options.clone()
+        },
+    );
+    let fulfilment = tokio::spawn(async move {
+        let mut stopped = stopped;
+        fulfilment
+            .run_exclusive(std::time::Duration::from_millis(200), async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+    });
     let mut runner = top_runner(&store, options);
     let mut status = runner.watch_status();
     let printer = tokio::spawn(async move {
@@ -242,6 +325,8 @@ async fn work<S: Store>(store: S, batch_size: usize, json: bool) -> Result<(), F
     runner
         .run_exclusive(std::time::Duration::from_millis(200), stop_signal())
         .await;
+    let _ = stop.send(true);
+    let _ = fulfilment.await;
     printer.abort();
     Ok(())
 }
@@ -259,7 +344,11 @@ fn print<T: serde::Serialize>(
     Ok(())
 }
 
-async fn serve<S: Store>(store: S, addr: std::net::SocketAddr) -> Result<(), Failure> {
+async fn serve<S: Store>(
+    store: S,
+    addr: std::net::SocketAddr,
+    payment_window: std::time::Duration,
+) -> Result<(), Failure> {
     // INFO by default (`RUST_LOG` to change it); colours only on a terminal, so a
     // redirected log holds plain text.
     tracing_subscriber::fmt()
@@ -271,9 +360,11 @@ async fn serve<S: Store>(store: S, addr: std::net::SocketAddr) -> Result<(), Fai
         .with_writer(std::io::stderr)
         .init();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = CartApp::with_worker(store, async move {
-        let _ = worker_stopped.await;
-    });
+    let app = CartApp::new(store)
+        .payment_window(payment_window)
+        .spawn_workers(async move {
+            let _ = worker_stopped.await;
+        });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let shutdown = async {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use cqrs_core::inline::{StreamDocuments, rebuild_documents};
 use cqrs_core::runner::{
     DocumentTarget, Progress, ProjectionError, ProjectionRunner, ProjectionStatus, RunState,
-    RunnerOptions, error_chain,
+    RunnerOptions, Waiting, error_chain,
 };
 use cqrs_core::{
     Aggregate, CommandError, ExecuteOptions, ExpectedVersion, Projection, QueryHandler,
@@ -17,6 +17,10 @@ use tokio::sync::{Mutex, watch};
 
 use crate::cart_id::check_cart_id;
 use crate::domain::{Cart, CartCommand, CartError, CartEvent};
+use crate::orders::payment::PaymentError;
+use crate::orders::view::OrderList;
+use crate::orders::service::{DEFAULT_PAYMENT_WINDOW, Orders};
+use crate::orders::stock::StockError;
 use crate::views::{CartView, ProductCount, ProductPopularity, TopProducts};
 
 /// Why the application could not do what was asked.
@@ -55,6 +59,15 @@ pub enum AppError {
         asked: u64,
         latest: u64,
     },
+    /// No order has this id (or no payment was asked for it yet).
+    #[error("order `{0}` does not exist")]
+    UnknownOrder(String),
+    /// A product's stock refused the change.
+    #[error(transparent)]
+    Stock(StockError),
+    /// The payment refused the change (it is already settled).
+    #[error(transparent)]
+    Payment(PaymentError),
     /// No projection has this name.
     #[error("no projection is named `{0}`; `cart projections` lists them")]
     UnknownProjection(String),
@@ -102,13 +115,16 @@ pub struct HistoryEntry {
 }
 
 /// What a successful command returns: the cart's new version (its `ETag`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Committed {
     pub version: u64,
     /// The global position of the last event written: a read of a catch-up view
     /// can ask for at least this position (`?min_position=`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<u64>,
+    /// For a checkout: the order it started (`cart order <id>`, `GET /orders/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
 }
 
 /// How current a read of a catch-up view is.
@@ -132,12 +148,15 @@ pub struct ProjectionReport {
     /// What this process's worker is doing, when it runs one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub worker: Option<RunState>,
+    /// For a process manager: its parked events and pending deadlines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
 }
 
 type TopRunner<S> = ProjectionRunner<S, DocumentTarget<ProductPopularity, S>>;
 
 /// The names of the cart's projections.
-pub const PROJECTIONS: [&str; 2] = [CartView::NAME, ProductPopularity::NAME];
+pub const PROJECTIONS: [&str; 3] = [CartView::NAME, ProductPopularity::NAME, OrderList::NAME];
 
 /// The cart application over any event store.
 pub struct CartApp<S: Store> {
@@ -146,6 +165,7 @@ pub struct CartApp<S: Store> {
     on_demand: Mutex<TopRunner<S>>,
     /// The worker's status, when this process runs one.
     worker: Option<watch::Receiver<ProjectionStatus>>,
+    orders: Orders<S>,
 }
 
 impl<S: Store> CartApp<S> {
@@ -153,6 +173,7 @@ impl<S: Store> CartApp<S> {
     pub fn new(store: S) -> Self {
         store.register_inline(StreamDocuments::<CartView>::new());
         let on_demand = Mutex::new(top_runner(&store, RunnerOptions::default()));
+        let orders = Orders::new(store.clone(), DEFAULT_PAYMENT_WINDOW);
         CartApp {
             // Requests on one cart take turns in this process, so they never conflict
             // with each other; a request that loses to another process decides again on
@@ -160,21 +181,51 @@ impl<S: Store> CartApp<S> {
             carts: Repository::new(store).with_cache(10_000),
             on_demand,
             worker: None,
+            orders,
         }
     }
 
-    /// The application with a `top_products` worker running in the background until
-    /// `shutdown`; with several processes on one database, one of them is active.
+    /// Payments are due this long after they are asked for (default 15 minutes).
+    pub fn payment_window(mut self, window: Duration) -> Self {
+        self.orders = Orders::new(self.store().clone(), window);
+        self
+    }
+
+    /// The application with the `top_products` and fulfilment workers running in the
+    /// background until `shutdown`; with several processes on one database, one of
+    /// each is active.
     pub fn with_worker(store: S, shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
-        let mut app = Self::new(store.clone());
-        let mut runner = top_runner(&store, RunnerOptions::default());
-        app.worker = Some(runner.watch_status());
+        Self::new(store).spawn_workers(shutdown)
+    }
+
+    /// Starts the background workers (see [`with_worker`](Self::with_worker)).
+    pub fn spawn_workers(mut self, shutdown: impl Future<Output = ()> + Send + 'static) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let stopping = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }
+        };
+        let mut runner = top_runner(self.store(), RunnerOptions::default());
+        self.worker = Some(runner.watch_status());
+        let top_stopped = stopping();
         tokio::spawn(async move {
             runner
-                .run_exclusive(Duration::from_millis(500), shutdown)
+                .run_exclusive(Duration::from_millis(500), top_stopped)
                 .await
         });
-        app
+        self.orders.spawn_worker(stopping());
+        self
+    }
+
+    /// Stock, payments and orders.
+    pub fn orders(&self) -> &Orders<S> {
+        &self.orders
     }
 
     pub fn store(&self) -> &S {
@@ -189,6 +240,7 @@ impl<S: Store> CartApp<S> {
         expected_version: Option<u64>,
     ) -> Result<Committed, AppError> {
         check_cart_id(cart_id)?;
+        let checkout = command == CartCommand::Checkout;
         let result = match expected_version {
             Some(version) => {
                 self.carts
@@ -208,7 +260,19 @@ impl<S: Store> CartApp<S> {
                             .await?
                     }
                 };
-                Ok(Committed { version, position })
+                let order = events
+                    .last()
+                    .filter(|_| checkout)
+                    .map(|e| e.header.event_id.to_string());
+                if order.is_some() {
+                    // The order moves on now when no worker runs here (the command line).
+                    self.orders.settle().await?;
+                }
+                Ok(Committed {
+                    version,
+                    position,
+                    order,
+                })
             }
             Err(CommandError::Rejected(CartError::NotFound)) => {
                 Err(AppError::UnknownCart(cart_id.to_owned()))
@@ -394,6 +458,7 @@ impl<S: Store> CartApp<S> {
 
     /// Where each projection is in the log.
     pub async fn projections(&self) -> Result<Vec<ProjectionReport>, AppError> {
+        let (orders, fulfilment, waiting) = self.orders.checkpoints().await?;
         let head = self.store().head_position().await?;
         let top = self
             .store()
@@ -409,6 +474,7 @@ impl<S: Store> CartApp<S> {
                 head,
                 lag: 0,
                 worker: None,
+                waiting: None,
             },
             ProjectionReport {
                 name: ProductPopularity::NAME.into(),
@@ -417,6 +483,25 @@ impl<S: Store> CartApp<S> {
                 head,
                 lag: head - top,
                 worker: self.worker.as_ref().map(|w| w.borrow().state.clone()),
+                waiting: None,
+            },
+            ProjectionReport {
+                name: OrderList::NAME.into(),
+                kind: "catch-up",
+                checkpoint: orders.min(head),
+                head,
+                lag: head.saturating_sub(orders),
+                worker: None,
+                waiting: None,
+            },
+            ProjectionReport {
+                name: crate::orders::fulfilment::NAME.into(),
+                kind: "process",
+                checkpoint: fulfilment.min(head),
+                head,
+                lag: head.saturating_sub(fulfilment),
+                worker: self.orders.worker_status().map(|s| s.state),
+                waiting: Some(waiting),
             },
         ])
     }
@@ -456,6 +541,7 @@ impl<S: Store> CartApp<S> {
                 let mut runner = self.on_demand.lock().await;
                 Ok(runner.rebuild(progress).await?.events)
             }
+            n if n == OrderList::NAME => self.orders.rebuild_view(progress).await,
             other => Err(AppError::UnknownProjection(other.to_owned())),
         }
     }

@@ -13,7 +13,7 @@ use crate::domain::{CartEvent, Line, UNKNOWN_PRICE};
 #[projection(
     name = "cart_view",
     event = CartEvent,
-    handles(ItemAdded, QuantityChanged, ItemRemoved, Cleared, CheckedOut)
+    handles(ItemAdded, QuantityChanged, ItemRemoved, Cleared, CheckedOut, Reopened)
 )]
 pub struct CartView {
     pub cart_id: String,
@@ -71,8 +71,18 @@ impl CartView {
         self.seen(header);
     }
 
-    fn on_checked_out(&mut self, header: &EventHeader, _total_cents: u64) {
+    fn on_checked_out(
+        &mut self,
+        header: &EventHeader,
+        _total_cents: u64,
+        _lines: BTreeMap<String, u32>,
+    ) {
         self.checked_out = true;
+        self.seen(header);
+    }
+
+    fn on_reopened(&mut self, header: &EventHeader, _order: String, _reason: String) {
+        self.checked_out = false;
         self.seen(header);
     }
 }

@@ -80,6 +80,26 @@ impl From<AppError> for ApiError {
             AppError::NoSuchVersion { .. } => {
                 ApiError::new(StatusCode::NOT_FOUND, "version_not_found", message)
             }
+            AppError::UnknownOrder(_) => {
+                ApiError::new(StatusCode::NOT_FOUND, "order_not_found", message)
+            }
+            AppError::Stock(rejection) => {
+                use crate::orders::stock::StockError;
+                let code = match rejection {
+                    StockError::BelowReserved { .. } => "below_reserved",
+                    StockError::ZeroQuantity => "zero_quantity",
+                    StockError::EmptySku => "empty_sku",
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            AppError::Payment(rejection) => {
+                use crate::orders::payment::PaymentError;
+                let code = match rejection {
+                    PaymentError::NotRequested => "payment_not_requested",
+                    PaymentError::Settled { .. } => "payment_settled",
+                };
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             AppError::UnknownProjection(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "projection_not_found", message)
             }

@@ -10,7 +10,15 @@
 //! | `GET /carts/{id}` | contents, total, version; `?as_of_version=N` for the past |
 //! | `GET /carts/{id}/history` | every event with version and time |
 //! | `GET /products/top?limit=N` | products most often added |
-//! | `GET /projections` | each read model's checkpoint, the log's head, the lag |
+//! | `PUT /stock/{sku}` | count a product's stock: `{"on_hand"}` |
+//! | `GET /orders` | every order, newest first |
+//! | `GET /orders/{id}` | one order: status, lines, payment due time or why it ended |
+//! | `POST /payments/{order}/confirm` | the simulated provider confirms the payment |
+//! | `POST /payments/{order}/fail` | it refuses it: `{"reason"}` |
+//! | `GET /processes/fulfilment/parked` | orders whose events wait for an operator |
+//! | `POST /processes/fulfilment/parked/{order}/retry` | handle them again |
+//! | `POST /processes/fulfilment/parked/{order}/evict` | drop them |
+//! | `GET /projections` | each read model's checkpoint, the log's head, the lag; parked events and deadlines of the fulfilment |
 //! | `GET /health` | liveness and the log's head position |
 //!
 //! Reads carry `ETag: "<version>"`; writes honour `If-Match: "<version>"` and answer
@@ -21,6 +29,7 @@
 mod error;
 mod extract;
 mod limits;
+mod order_routes;
 mod routes;
 
 use std::future::Future;
@@ -56,6 +65,26 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
         )
         .route("/carts/{id}/checkout", post(routes::checkout::<S>))
         .route("/products/top", get(routes::top_products::<S>))
+        .route("/stock/{sku}", put(order_routes::set_stock::<S>))
+        .route("/orders", get(order_routes::list::<S>))
+        .route("/orders/{id}", get(order_routes::get::<S>))
+        .route(
+            "/payments/{order}/confirm",
+            post(order_routes::confirm_payment::<S>),
+        )
+        .route("/payments/{order}/fail", post(order_routes::fail_payment::<S>))
+        .route(
+            "/processes/fulfilment/parked",
+            get(order_routes::parked::<S>),
+        )
+        .route(
+            "/processes/fulfilment/parked/{order}/retry",
+            post(order_routes::retry_parked::<S>),
+        )
+        .route(
+            "/processes/fulfilment/parked/{order}/evict",
+            post(order_routes::evict_parked::<S>),
+        )
         .route("/projections", get(routes::projections::<S>))
         .route("/health", get(routes::health::<S>))
         .fallback(routes::not_found)
