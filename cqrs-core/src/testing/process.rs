@@ -168,6 +168,11 @@ impl<P: ProcessManager> ProcessFixture<P> {
         self
     }
 
+    /// The ids of every instance, finished ones included, in no particular order.
+    pub fn instances(&self) -> impl Iterator<Item = &str> {
+        self.instances.keys().map(String::as_str)
+    }
+
     /// An instance's state, if it exists.
     pub fn instance(&self, id: &str) -> Option<&P> {
         self.instances.get(id).map(|(state, _)| state)

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use cart::cli::{self, Cli, Command, ParkedAction, PaymentAction, ProjectionAction, StockAction};
+use cart::domain::CartCommand;
 use cart::orders::cli as order_cli;
 use cart::orders::service::fulfilment_runner;
-use cart::domain::CartCommand;
 use cart::service::{AppError, CartApp, top_runner};
 use clap::Parser;
 use cqrs_core::Store;

@@ -18,9 +18,9 @@ use tokio::sync::{Mutex, watch};
 use crate::cart_id::check_cart_id;
 use crate::domain::{Cart, CartCommand, CartError, CartEvent};
 use crate::orders::payment::PaymentError;
-use crate::orders::view::OrderList;
 use crate::orders::service::{DEFAULT_PAYMENT_WINDOW, Orders};
 use crate::orders::stock::StockError;
+use crate::orders::view::OrderList;
 use crate::views::{CartView, ProductCount, ProductPopularity, TopProducts};
 
 /// Why the application could not do what was asked.

@@ -76,6 +76,7 @@ fn adds_and_changes_that_would_overflow_are_refused() {
         .when(CartCommand::Checkout)
         .then_expect_events([CartEvent::CheckedOut {
             total_cents: u64::MAX,
+            lines: lines(&[("apple", 1), ("pear", 1)]),
         }]);
 }
 
@@ -137,14 +138,20 @@ fn removing_and_clearing() {
 fn checking_out() {
     AggregateFixture::<Cart>::given([added("apple", 2, 40), added("pear", 1, 65)])
         .when(CartCommand::Checkout)
-        .then_expect_events([CartEvent::CheckedOut { total_cents: 145 }]);
+        .then_expect_events([CartEvent::CheckedOut {
+            total_cents: 145,
+            lines: lines(&[("apple", 2), ("pear", 1)]),
+        }]);
     AggregateFixture::<Cart>::given([added("apple", 2, 40), CartEvent::Cleared])
         .when(CartCommand::Checkout)
         .then_expect_error(CartError::EmptyCart);
     let checked_out = || {
         AggregateFixture::<Cart>::given([
             added("apple", 2, 40),
-            CartEvent::CheckedOut { total_cents: 80 },
+            CartEvent::CheckedOut {
+                total_cents: 80,
+                lines: lines(&[("apple", 2)]),
+            },
         ])
     };
     checked_out()
@@ -156,6 +163,44 @@ fn checking_out() {
     checked_out()
         .when(CartCommand::ClearCart)
         .then_expect_error(CartError::CheckedOut);
+    // Its order failed: the cart opens again, as it was, once.
+    let reopen = || CartCommand::Reopen {
+        order: "o-1".into(),
+        reason: "the payment failed".into(),
+    };
+    checked_out()
+        .when(reopen())
+        .then_expect_events([CartEvent::Reopened {
+            order: "o-1".into(),
+            reason: "the payment failed".into(),
+        }]);
+    AggregateFixture::<Cart>::given([added("apple", 2, 40)])
+        .when(reopen())
+        .then_expect_events([]);
+    AggregateFixture::<Cart>::given([])
+        .when(reopen())
+        .then_expect_error(CartError::NotFound);
+    AggregateFixture::<Cart>::given([
+        added("apple", 2, 40),
+        CartEvent::CheckedOut {
+            total_cents: 80,
+            lines: lines(&[("apple", 2)]),
+        },
+        CartEvent::Reopened {
+            order: "o-1".into(),
+            reason: "short".into(),
+        },
+    ])
+    .when(add("pear", 1, 65))
+    .then_expect_events([added("pear", 1, 65)]);
+}
+
+/// Units per product, as a checkout records them.
+fn lines(lines: &[(&str, u32)]) -> std::collections::BTreeMap<String, u32> {
+    lines
+        .iter()
+        .map(|(sku, n)| ((*sku).to_owned(), *n))
+        .collect()
 }
 
 #[test]
@@ -191,7 +236,10 @@ fn a_cart_view_follows_every_event_of_its_cart() {
                     quantity: 5,
                 },
                 CartEvent::ItemRemoved { sku: "pear".into() },
-                CartEvent::CheckedOut { total_cents: 200 },
+                CartEvent::CheckedOut {
+                    total_cents: 200,
+                    lines: lines(&[("apple", 5)]),
+                },
             ],
         )
         .into_state();
@@ -258,7 +306,10 @@ fn product_popularity_counts_units_added_across_carts() {
             "cart-c",
             [
                 added("pear", 3, 65),
-                CartEvent::CheckedOut { total_cents: 195 },
+                CartEvent::CheckedOut {
+                    total_cents: 195,
+                    lines: lines(&[("pear", 3)]),
+                },
             ],
         )
         .into_state();

@@ -12,7 +12,7 @@ use cart::domain::CartEvent;
 use cart::views::ProductPopularity;
 use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
 use cqrs_core::{EventStore, ExpectedVersion, Metadata, NewEvent, Projection, ViewStore};
-use support::Backend;
+use support::{Backend, on_every_store_with_store as on_every_store};
 
 /// Appends `carts` carts of `per_cart` `ItemAdded` events over 12 products.
 async fn seed<S: EventStore>(store: &S, first_cart: usize, carts: usize, per_cart: usize) {
@@ -134,34 +134,6 @@ impl Drop for Worker {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-macro_rules! on_every_store {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(backend) = super::Backend::sqlite(stringify!($scenario)) else { return };
-                    let store = backend.sqlite_store().await;
-                    super::$scenario(&backend, store).await;
-                    backend.cleanup().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let Some(backend) = super::Backend::postgres(stringify!($scenario)) else { return };
-                    let store = backend.postgres_store().await;
-                    super::$scenario(&backend, store).await;
-                    backend.cleanup().await;
-                }
-            )*
-        }
-    };
 }
 
 on_every_store!(a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting);

@@ -72,7 +72,10 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
             "/payments/{order}/confirm",
             post(order_routes::confirm_payment::<S>),
         )
-        .route("/payments/{order}/fail", post(order_routes::fail_payment::<S>))
+        .route(
+            "/payments/{order}/fail",
+            post(order_routes::fail_payment::<S>),
+        )
         .route(
             "/processes/fulfilment/parked",
             get(order_routes::parked::<S>),

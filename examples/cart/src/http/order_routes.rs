@@ -63,9 +63,7 @@ pub(super) async fn fail_payment<S: Store>(
     Ok(Json(serde_json::json!({ "order": order, "payment": status })).into_response())
 }
 
-pub(super) async fn parked<S: Store>(
-    State(app): State<AppState<S>>,
-) -> Result<Response, ApiError> {
+pub(super) async fn parked<S: Store>(State(app): State<AppState<S>>) -> Result<Response, ApiError> {
     Ok(Json(app.orders().parked().await?).into_response())
 }
 

@@ -63,7 +63,9 @@ pub fn orders_table(orders: &[OrderSummary]) -> String {
     for o in orders {
         let detail = match (&o.reason, o.payment_due) {
             (Some(reason), _) => reason.clone(),
-            (None, Some(due)) => format!("pay by {}", due.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            (None, Some(due)) => {
+                format!("pay by {}", due.to_rfc3339_opts(SecondsFormat::Secs, true))
+            }
             (None, None) => String::new(),
         };
         out.push_str(&format!(

@@ -96,14 +96,23 @@ impl Fulfilment {
     }
 
     fn on_short(&mut self, header: &EventHeader, _: String, wanted: u32, free: u32) -> Vec<Step> {
-        let reason = format!("only {free} of the {wanted} `{}` wanted are in stock", sku_of(header));
+        let reason = format!(
+            "only {free} of the {wanted} `{}` wanted are in stock",
+            sku_of(header)
+        );
         let mut steps = self.release_and_reopen(&reason);
         let order = self.order.clone();
         steps.insert(0, Step::Order(order, OrderCommand::Reject { reason }));
         steps
     }
 
-    fn on_requested(&mut self, _: &EventHeader, order: String, _: u64, due: DateTime<Utc>) -> Vec<Step> {
+    fn on_requested(
+        &mut self,
+        _: &EventHeader,
+        order: String,
+        _: u64,
+        due: DateTime<Utc>,
+    ) -> Vec<Step> {
         self.due = Some(due);
         vec![Step::Order(order, OrderCommand::AwaitPayment { due })]
     }
@@ -221,8 +230,12 @@ impl<S: Store> FulfilmentBus<S> {
 impl<S: Store> CommandBus<Step> for FulfilmentBus<S> {
     async fn send(&self, step: Step, options: ExecuteOptions) -> Result<(), HandlerError> {
         match step {
-            Step::Order(id, command) => drop(self.orders.execute_with(&id, command, options).await?),
-            Step::Stock(sku, command) => drop(self.stock.execute_with(&sku, command, options).await?),
+            Step::Order(id, command) => {
+                drop(self.orders.execute_with(&id, command, options).await?)
+            }
+            Step::Stock(sku, command) => {
+                drop(self.stock.execute_with(&sku, command, options).await?)
+            }
             Step::Payment(id, command) => {
                 drop(self.payments.execute_with(&id, command, options).await?)
             }

@@ -63,12 +63,17 @@ impl<S: Store> Orders<S> {
     /// Orders over `store`; payments are due `payment_window` after they are asked for.
     pub fn new(store: S, payment_window: Duration) -> Self {
         let view = ProjectionRunner::new(store.clone(), DocumentTarget::new(store.clone()));
-        let operator = ProcessTarget::new(store.clone(), FulfilmentBus::new(&store, payment_window));
+        let operator =
+            ProcessTarget::new(store.clone(), FulfilmentBus::new(&store, payment_window));
         Orders {
             stock: Repository::new(store.clone()),
             payments: Repository::new(store.clone()),
             view: Mutex::new(view),
-            on_demand: Mutex::new(fulfilment_runner(&store, payment_window, RunnerOptions::default())),
+            on_demand: Mutex::new(fulfilment_runner(
+                &store,
+                payment_window,
+                RunnerOptions::default(),
+            )),
             operator: Mutex::new(operator),
             worker: None,
             payment_window,
@@ -136,7 +141,11 @@ impl<S: Store> Orders<S> {
             .execute(sku, command)
             .await
             .map_err(|e| refused(e, AppError::Stock))?;
-        let stock = self.stock.load(sku).await.map_err(|e| refused(e, AppError::Stock))?;
+        let stock = self
+            .stock
+            .load(sku)
+            .await
+            .map_err(|e| refused(e, AppError::Stock))?;
         self.settle().await?;
         Ok(StockLevel {
             sku: sku.to_owned(),
@@ -148,7 +157,11 @@ impl<S: Store> Orders<S> {
 
     /// The simulated payment provider: the order's payment is confirmed, or failed
     /// with `reason`.
-    pub async fn settle_payment(&self, order: &str, failed: Option<String>) -> Result<PaymentStatus, AppError> {
+    pub async fn settle_payment(
+        &self,
+        order: &str,
+        failed: Option<String>,
+    ) -> Result<PaymentStatus, AppError> {
         let command = match failed {
             None => PaymentCommand::Confirm,
             Some(reason) => PaymentCommand::Fail { reason },
@@ -161,7 +174,11 @@ impl<S: Store> Orders<S> {
             other => drop(other.map_err(|e| refused(e, AppError::Payment))?),
         }
         self.settle().await?;
-        let payment = self.payments.load(order).await.map_err(|e| refused(e, AppError::Payment))?;
+        let payment = self
+            .payments
+            .load(order)
+            .await
+            .map_err(|e| refused(e, AppError::Payment))?;
         Ok(payment.state.status)
     }
 
@@ -189,7 +206,10 @@ impl<S: Store> Orders<S> {
     /// fulfilment first when no worker runs here.
     pub async fn checkpoints(&self) -> Result<(u64, u64, Waiting), AppError> {
         let view = self.store.load_view(OrderList::NAME).await?;
-        let fulfilment = self.store.load_view(&format!("process:{}", Fulfilment::NAME)).await?;
+        let fulfilment = self
+            .store
+            .load_view(&format!("process:{}", Fulfilment::NAME))
+            .await?;
         let waiting = match self.worker_status() {
             Some(status) => status.waiting,
             None => self.settle().await?,

@@ -69,7 +69,9 @@ pub struct Stock {
 impl Stock {
     /// Units reserved by every order.
     pub fn reserved(&self) -> u32 {
-        self.held.values().fold(0u32, |sum, n| sum.saturating_add(*n))
+        self.held
+            .values()
+            .fold(0u32, |sum, n| sum.saturating_add(*n))
     }
 
     /// Units neither reserved nor missing.

@@ -186,3 +186,34 @@ fn remove_sqlite(path: &std::path::Path) {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
 }
+
+/// One test per store for `async fn scenario<S>(backend: &Backend, store: S)`.
+macro_rules! on_every_store_with_store {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let Some(backend) = super::Backend::sqlite(stringify!($scenario)) else { return };
+                    let store = backend.sqlite_store().await;
+                    super::$scenario(&backend, store).await;
+                    backend.cleanup().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let Some(backend) = super::Backend::postgres(stringify!($scenario)) else { return };
+                    let store = backend.postgres_store().await;
+                    super::$scenario(&backend, store).await;
+                    backend.cleanup().await;
+                }
+            )*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_every_store_with_store;
