@@ -3,7 +3,7 @@
 //!
 //! | event | the process |
 //! |---|---|
-//! | `cart.checked_out` | starts an order (id: the event's id); places it; reserves each product |
+//! | `cart.checked_out` | starts an order (id: the event's id); places it; reserves each product (a checkout from before orders, without lines, ends at once) |
 //! | `stock.reserved` (every product) | asks for the payment, due after the payment window |
 //! | `stock.short` | releases what was reserved, rejects the order, reopens the cart; ends |
 //! | `payment.requested` | the order awaits payment; a deadline at the due time |
@@ -72,6 +72,11 @@ impl Fulfilment {
         total_cents: u64,
         lines: BTreeMap<String, u32>,
     ) -> Vec<Step> {
+        if lines.is_empty() {
+            // Checked out before orders existed: no order to fulfil.
+            self.finished = true;
+            return Vec::new();
+        }
         self.order = header.event_id.to_string();
         self.cart = cart_id(&header.stream_id).to_owned();
         self.lines = lines.clone();
@@ -86,7 +91,6 @@ impl Fulfilment {
             let order = self.order.clone();
             Step::Stock(sku, StockCommand::Reserve { order, quantity })
         }));
-        steps.extend(self.payment_when_reserved());
         steps
     }
 

@@ -188,6 +188,7 @@ fn remove_sqlite(path: &std::path::Path) {
 }
 
 /// One test per store for `async fn scenario<S>(backend: &Backend, store: S)`.
+#[allow(unused_macros)]
 macro_rules! on_every_store_with_store {
     ($($scenario:ident),* $(,)?) => {
         mod sqlite {
