@@ -166,6 +166,7 @@
 //! assert!(shipping.is_done("cart-1"));
 //! ```
 
+mod cause;
 mod parking;
 mod target;
 

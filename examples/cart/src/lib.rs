@@ -4,6 +4,7 @@
 pub mod cart_id;
 pub mod cli;
 pub mod domain;
+pub mod error;
 pub mod http;
 pub mod orders;
 pub mod service;
