@@ -29,6 +29,7 @@
 //! ```
 
 mod lease;
+pub mod parking;
 mod status;
 mod target;
 

@@ -7,9 +7,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::ProjectionError;
+use super::parking::{self, Parking, Stored};
 use crate::envelope::RecordedEvent;
 use crate::projection::Projection;
-use crate::store::{StoreError, StoredView, ViewStore};
+use crate::store::{EventStore, StoreError, StoredView, ViewStore};
 
 /// A read model that a [`ProjectionRunner`](super::ProjectionRunner) feeds from the log.
 ///
@@ -77,7 +78,7 @@ fn project_all<P: Projection>(
         .try_for_each(|recorded| project_one(projection, recorded))
 }
 
-fn project_one<P: Projection>(
+pub(super) fn project_one<P: Projection>(
     projection: &mut P,
     recorded: RecordedEvent,
 ) -> Result<(), ProjectionError> {
@@ -173,6 +174,8 @@ pub struct DocumentTarget<P, S> {
     name: String,
     view: SharedView<P>,
     checkpoint: Option<u64>,
+    /// Set by [`park_failing_streams`](Self::park_failing_streams).
+    parking: Option<Parking>,
 }
 
 impl<P, S> DocumentTarget<P, S>
@@ -192,12 +195,49 @@ where
             name: name.to_owned(),
             view: Arc::default(),
             checkpoint: None,
+            parking: None,
         }
+    }
+
+    /// Parks per stream instead of stopping: an event that fails `attempts` times is
+    /// set aside with its error and its stream's later events queue behind it, while
+    /// the other streams go on (see [`parking`](super::parking)). The parked events
+    /// are kept in the document beside the read model (`{"view": ..., "parked":
+    /// ...}`); a document saved before parking was turned on is read as it is.
+    ///
+    /// Events of one stream keep their order; a retried stream's events land after
+    /// the other streams' events that came meanwhile. Suits read models whose
+    /// streams' effects do not depend on each other's order (counts per product,
+    /// a row per cart).
+    pub fn park_failing_streams(mut self, attempts: u32) -> Self {
+        self.parking = Some(Parking::new(attempts));
+        self
     }
 
     /// A handle for queries, valid while the runner updates the read model.
     pub fn view(&self) -> SharedView<P> {
         self.view.clone()
+    }
+
+    /// The document's state as stored: the read model, beside its parked events
+    /// when it parks.
+    fn decode(&mut self, state: serde_json::Value, position: u64) -> Result<P, ProjectionError> {
+        let corrupt = |e: serde_json::Error| {
+            ProjectionError::Store(StoreError::Corrupt {
+                position,
+                reason: format!("view `{}` does not decode: {e}", self.name),
+            })
+        };
+        let Some(parking) = &mut self.parking else {
+            return serde_json::from_value::<P>(state).map_err(corrupt);
+        };
+        match serde_json::from_value::<Stored<P>>(state.clone()) {
+            Ok(stored) => {
+                parking.parked = stored.parked;
+                Ok(stored.view)
+            }
+            Err(_) => serde_json::from_value::<P>(state).map_err(corrupt),
+        }
     }
 
     async fn load(&mut self) -> Result<u64, ProjectionError> {
@@ -207,15 +247,7 @@ where
             .await
             .map_err(ProjectionError::Store)?
         {
-            Some(stored) => {
-                let state = serde_json::from_value::<P>(stored.state).map_err(|e| {
-                    ProjectionError::Store(StoreError::Corrupt {
-                        position: stored.position,
-                        reason: format!("view `{}` does not decode: {e}", self.name),
-                    })
-                })?;
-                (state, stored.position)
-            }
+            Some(stored) => (self.decode(stored.state, stored.position)?, stored.position),
             None => (P::default(), 0),
         };
         *self.view.write().unwrap_or_else(PoisonError::into_inner) = state;
@@ -227,14 +259,25 @@ where
 impl<P, S> CatchUpTarget for DocumentTarget<P, S>
 where
     P: Projection + Default + Clone + Serialize + DeserializeOwned,
-    S: ViewStore,
+    S: ViewStore + EventStore,
 {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn event_names(&self) -> Option<Vec<String>> {
-        Some(P::HANDLED_EVENTS.iter().map(|n| (*n).to_owned()).collect())
+        let operator = self
+            .parking
+            .as_ref()
+            .map(|_| [parking::RETRY, parking::EVICT]);
+        Some(
+            P::HANDLED_EVENTS
+                .iter()
+                .copied()
+                .chain(operator.into_iter().flatten())
+                .map(str::to_owned)
+                .collect(),
+        )
     }
 
     async fn checkpoint(&mut self) -> Result<u64, ProjectionError> {
@@ -249,13 +292,32 @@ where
         events: Vec<RecordedEvent>,
         up_to: u64,
     ) -> Result<(), ProjectionError> {
-        let mut next = self
+        let base = self
             .view
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        project_all(&mut next, events)?;
-        let state = serde_json::to_value(&next).map_err(|e| {
+        let (next, parked) = match &mut self.parking {
+            None => {
+                let mut next = base;
+                project_all(&mut next, events)?;
+                (next, None)
+            }
+            Some(parking) => {
+                let (next, parked) = parking
+                    .apply(&self.store, &self.name, &base, &events)
+                    .await?;
+                (next, Some(parked))
+            }
+        };
+        let state = match &parked {
+            None => serde_json::to_value(&next),
+            Some(parked) => serde_json::to_value(Stored {
+                view: &next,
+                parked: parked.clone(),
+            }),
+        };
+        let state = state.map_err(|e| {
             ProjectionError::Store(StoreError::backend(
                 format!("serialize view `{}`", self.name),
                 e,
@@ -271,8 +333,18 @@ where
             return Err(ProjectionError::Store(error));
         }
         *self.view.write().unwrap_or_else(PoisonError::into_inner) = next;
+        if let (Some(parking), Some(parked)) = (&mut self.parking, parked) {
+            parking.parked = parked;
+        }
         self.checkpoint = Some(up_to);
         Ok(())
+    }
+
+    fn waiting(&self) -> Waiting {
+        Waiting {
+            parked: self.parking.as_ref().map_or(0, Parking::count),
+            deadlines: 0,
+        }
     }
 
     async fn reset(&mut self) -> Result<(), ProjectionError> {
@@ -281,6 +353,9 @@ where
             .await
             .map_err(ProjectionError::Store)?;
         *self.view.write().unwrap_or_else(PoisonError::into_inner) = P::default();
+        if let Some(parking) = &mut self.parking {
+            parking.parked.clear();
+        }
         self.checkpoint = Some(0);
         Ok(())
     }
