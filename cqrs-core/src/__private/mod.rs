@@ -204,6 +204,37 @@ pub fn newer_version(name: &str, stored: u32, known: u32) -> DecodeError {
     }
 }
 
+/// The fn pointer type of a handler (projection or process manager) of a variant
+/// whose fields are `Self`: `fn(&mut P, &EventHeader, <each field>) -> R`. Generated
+/// code coerces the user's method to it, so a method with other parameters is one
+/// error at the method, showing the signature to write.
+pub trait HandlerShape<P> {
+    /// The handler's fn pointer type, returning `R`.
+    type Handler<R>;
+}
+
+macro_rules! impl_handler_shape {
+    ($($arg:ident),*) => {
+        impl<P, $($arg),*> HandlerShape<P> for ($($arg,)*) {
+            type Handler<R> = for<'a, 'b> fn(&'a mut P, &'b EventHeader, $($arg),*) -> R;
+        }
+    };
+}
+
+impl_handler_shape!();
+impl_handler_shape!(A1);
+impl_handler_shape!(A1, A2);
+impl_handler_shape!(A1, A2, A3);
+impl_handler_shape!(A1, A2, A3, A4);
+impl_handler_shape!(A1, A2, A3, A4, A5);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6, A7);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6, A7, A8);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+impl_handler_shape!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);
+
 /// Calls a projection's handler method with the event's fields.
 pub fn call_projection_handler<P, Args, H>(
     handler: H,

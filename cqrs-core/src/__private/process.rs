@@ -61,6 +61,7 @@ pub trait AsyncProcessHandler<P, Args, C> {
 
 macro_rules! impl_process_handlers {
     ($($arg:ident),*) => {
+        #[diagnostic::do_not_recommend]
         impl<P, F, R, C, $($arg),*> ProcessHandler<P, ($($arg,)*), C> for F
         where
             F: FnOnce(&mut P, &EventHeader, $($arg),*) -> R,
@@ -74,6 +75,7 @@ macro_rules! impl_process_handlers {
             }
         }
 
+        #[diagnostic::do_not_recommend]
         impl<P, F, R, C, $($arg),*> AsyncProcessHandler<P, ($($arg,)*), C> for F
         where
             F: AsyncFnOnce(&mut P, &EventHeader, $($arg),*) -> R,

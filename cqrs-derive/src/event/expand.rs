@@ -212,9 +212,15 @@ fn apply_to(event: &EventEnum<'_>) -> TokenStream {
         let variant = v.ident;
         let pattern = fields::pattern(&v.fields);
         let arguments = fields::arguments(&v.fields);
+        let types = v.fields.iter().map(|f| f.ty);
         let call = match &v.apply {
+            // Through a fn pointer of the exact signature: a method with other
+            // parameters is one error here, showing the signature to write.
             Apply::Default(method) | Apply::Method(_, method) => quote_spanned! {method.span()=>
-                <#aggregate>::#method(__aggregate, #arguments)
+                {
+                    let __apply: fn(&mut #aggregate, #(#types),*) = <#aggregate>::#method;
+                    __apply(__aggregate, #arguments)
+                }
             },
             Apply::Skip(_) => quote!({}),
         };

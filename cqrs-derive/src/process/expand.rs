@@ -254,9 +254,13 @@ fn attempt(
         }
     } else {
         quote_spanned! {method.span()=>
-            #private::ProcessHandler::<Self, #fields_type, #command>::call(
-                <Self>::#method, self, __header, __fields,
-            )
+            {
+                let __handler: <#fields_type as #private::HandlerShape<Self>>::Handler<_> =
+                    <Self>::#method;
+                #private::ProcessHandler::<Self, #fields_type, #command>::call(
+                    __handler, self, __header, __fields,
+                )
+            }
         }
     };
     let try_variant = quote_spanned! {span=>

@@ -52,12 +52,16 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
             // Naming the argument types makes a handler with the wrong parameters fail
             // the `ProjectionHandler` bound, whose message lists the variant's fields.
             let call = quote_spanned! {method.span()=>
-                #private::call_projection_handler::<Self, #fields_type, _>(
-                    <Self>::#method,
-                    self,
-                    &__header,
-                    __fields,
-                )
+                {
+                    let __handler: <#fields_type as #private::HandlerShape<Self>>::Handler<_> =
+                        <Self>::#method;
+                    #private::call_projection_handler::<Self, #fields_type, _>(
+                        __handler,
+                        self,
+                        &__header,
+                        __fields,
+                    )
+                }
             };
             quote_spanned! {span=>
                 let __event = match #into_fields(__event) {
