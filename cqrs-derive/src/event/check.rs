@@ -6,6 +6,7 @@ use super::ast::{Apply, EventEnum};
 use crate::ctxt::Ctxt;
 
 pub(crate) fn check(cx: &Ctxt, event: &EventEnum<'_>) {
+    check_owned(cx, event);
     check_not_empty(cx, event);
     check_names(cx, event);
     check_versions(cx, event);
@@ -13,6 +14,19 @@ pub(crate) fn check(cx: &Ctxt, event: &EventEnum<'_>) {
     check_apply_needs_aggregate(cx, event);
     check_serde_container(cx, event);
     check_serde_variants(cx, event);
+}
+
+/// Events are stored and read back long after they were made: they own their data.
+fn check_owned(cx: &Ctxt, event: &EventEnum<'_>) {
+    for lifetime in event.original.generics.lifetimes() {
+        cx.error_spanned_by(
+            lifetime,
+            format!(
+                "events are stored and read back later, so they own their data: remove `{}` and use owned types (`String` for `&str`, `Vec<T>` for `&[T]`)",
+                lifetime.lifetime
+            ),
+        );
+    }
 }
 
 fn check_not_empty(cx: &Ctxt, event: &EventEnum<'_>) {

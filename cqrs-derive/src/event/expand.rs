@@ -1,7 +1,7 @@
 //! Generates the `DomainEvent`, `EventVariant` and `ApplyTo` impls.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use super::ast::{Apply, EventEnum, EventVariant};
@@ -26,8 +26,27 @@ pub(crate) fn stub(input: &syn::DeriveInput, event: Option<&EventEnum<'_>>) -> T
     };
     let private = quote!(#krate::__private);
     let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // Events must be `'static`: a borrowing enum (already an error) is stubbed as
+    // its `'static` form, the one uses can name without a second error.
+    let mut generics = input.generics.clone();
+    let lifetimes: Vec<syn::Lifetime> = generics.lifetimes().map(|l| l.lifetime.clone()).collect();
+    generics.params = generics
+        .params
+        .into_iter()
+        .filter(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+        .collect();
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let ty_generics = input.generics.params.iter().map(|p| match p {
+        syn::GenericParam::Lifetime(_) => quote!('static),
+        syn::GenericParam::Type(t) => t.ident.to_token_stream(),
+        syn::GenericParam::Const(c) => c.ident.to_token_stream(),
+    });
+    let ty_generics = match input.generics.params.is_empty() {
+        true => TokenStream::new(),
+        false => quote!(<#(#ty_generics),*>),
+    };
     let (variants, apply) = match event {
+        Some(_) if !lifetimes.is_empty() => (TokenStream::new(), TokenStream::new()),
         Some(event) => (variant_impls(event), apply_stub(event)),
         None => (TokenStream::new(), TokenStream::new()),
     };
