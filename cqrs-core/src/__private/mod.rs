@@ -171,6 +171,30 @@ where
     }
 }
 
+/// What an upcaster of an event enum `E` returns: the next version of one variant's
+/// fields ([`AVariantsFields`]), never `E` itself ([`TheWholeEventEnum`]), whose
+/// serde form wraps the fields in the variant's name. An upcaster returning `E` makes
+/// the kind ambiguous: a compile error at `with = ...` instead of a payload that
+/// fails to decode at run time.
+pub trait UpcasterOutput<E, Kind> {}
+
+/// See [`UpcasterOutput`].
+pub enum AVariantsFields {}
+
+/// See [`UpcasterOutput`].
+pub enum TheWholeEventEnum {}
+
+impl<T, E> UpcasterOutput<E, AVariantsFields> for T {}
+impl<E> UpcasterOutput<E, TheWholeEventEnum> for E {}
+
+/// Compiles only when the upcaster does not return the event enum `E`.
+pub fn upcaster_returns_fields_not<E, F, I, O, Kind>(_: &F)
+where
+    F: FnOnce(I) -> O,
+    O: UpcasterOutput<E, Kind>,
+{
+}
+
 /// Runs one upcaster, naming the event and version when it cannot read the payload.
 pub fn upcast<I, O>(
     payload: serde_json::Value,

@@ -162,8 +162,11 @@ fn upcast_chain(private: &TokenStream, variant: &EventVariant<'_>) -> Option<Tok
     let steps = upcasts.iter().map(|upcast| {
         let from = upcast.from.1;
         let with = &upcast.with;
-        let call = quote_spanned!(syn::spanned::Spanned::span(with)=> #private::upcast(__value, #with, __name, #from));
+        let span = syn::spanned::Spanned::span(with);
+        let call = quote_spanned!(span=> #private::upcast(__value, #with, __name, #from));
+        let check = quote_spanned!(span=> #private::upcaster_returns_fields_not::<Self, _, _, _, _>(&#with));
         quote! {
+            #check;
             if __version <= #from {
                 __value = #call?;
             }
