@@ -46,7 +46,7 @@ impl<A: Aggregate> IntoDecision<A> for Decision<A> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not say how to apply its events to `{A}`",
     label = "events not applied to `{A}`",
-    note = "add `#[event(aggregate = {A})]` to the event enum, beside `#[derive(DomainEvent)]`"
+    note = "add `#[event(aggregate = {A})]` to the event enum, beside `#[derive(DomainEvent)]`; when it already applies to another aggregate, list both: `#[event(aggregates(Other, {A}))]`"
 )]
 pub trait ApplyTo<A> {
     /// Calls the aggregate's apply method for this variant.

@@ -10,8 +10,9 @@ use crate::fields::{self, Field};
 pub(crate) struct EventEnum<'a> {
     pub(crate) original: &'a syn::DeriveInput,
     pub(crate) crate_path: syn::Path,
-    /// `#[event(aggregate = Cart)]`: whose `on_*` methods apply the events.
-    pub(crate) aggregate: Option<syn::Type>,
+    /// `#[event(aggregate = Cart)]` or `#[event(aggregates(Cart, Wishlist))]`: whose
+    /// `on_*` methods apply the events.
+    pub(crate) aggregates: Vec<syn::Type>,
     pub(crate) variants: Vec<EventVariant<'a>>,
 }
 
@@ -45,7 +46,7 @@ pub(crate) enum Apply {
     Skip(proc_macro2::TokenStream),
 }
 
-const CONTAINER_KEYS: &[&str] = &["aggregate"];
+const CONTAINER_KEYS: &[&str] = &["aggregate", "aggregates"];
 const VARIANT_KEYS: &[&str] = &["name", "version", "apply", "skip_apply", "upcast"];
 const UPCAST_KEYS: &[&str] = &["from", "with"];
 
@@ -53,11 +54,24 @@ impl<'a> EventEnum<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let crate_path = attr::crate_path(cx, &input.attrs);
         let mut aggregate = Attr::none(cx, "event", "aggregate");
+        let mut aggregates = Attr::none(cx, "event", "aggregates");
         attr::each_attr(cx, &input.attrs, "event", |meta| {
-            // #[event(aggregate = Cart)]
             if meta.path.is_ident("aggregate") {
+                // #[event(aggregate = Cart)]
                 let ty = attr::type_value(meta, "aggregate")?;
                 aggregate.set(&meta.path, ty);
+                Ok(())
+            } else if meta.path.is_ident("aggregates") {
+                // #[event(aggregates(Cart, Wishlist))]
+                let mut list = Vec::new();
+                meta.parse_nested_meta(|inner| {
+                    list.push(syn::Type::Path(syn::TypePath {
+                        qself: None,
+                        path: inner.path.clone(),
+                    }));
+                    Ok(())
+                })?;
+                aggregates.set(&meta.path, list);
                 Ok(())
             } else {
                 attr::unknown_key(meta, "event", CONTAINER_KEYS)
@@ -85,10 +99,22 @@ impl<'a> EventEnum<'a> {
             .iter()
             .map(|variant| EventVariant::from_ast(cx, variant))
             .collect();
+        let aggregates = match (aggregate.get_with_tokens(), aggregates.get()) {
+            (Some((tokens, _)), Some(_)) => {
+                cx.error_spanned_by(
+                    tokens,
+                    "give either `aggregate = A` or `aggregates(A, B)`: list every aggregate in `aggregates(...)`",
+                );
+                Vec::new()
+            }
+            (Some((_, one)), None) => vec![one],
+            (None, Some(list)) => list,
+            (None, None) => Vec::new(),
+        };
         Some(EventEnum {
             original: input,
             crate_path,
-            aggregate: aggregate.get(),
+            aggregates,
             variants,
         })
     }

@@ -118,7 +118,7 @@ fn check_upcasts(cx: &Ctxt, event: &EventEnum<'_>) {
 }
 
 fn check_apply_needs_aggregate(cx: &Ctxt, event: &EventEnum<'_>) {
-    if event.aggregate.is_some() {
+    if !event.aggregates.is_empty() {
         return;
     }
     for variant in &event.variants {

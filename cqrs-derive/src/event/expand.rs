@@ -221,11 +221,17 @@ fn variant_impl(private: &TokenStream, variant: &EventVariant<'_>) -> TokenStrea
     }
 }
 
-/// With `#[event(aggregate = A)]`: each variant calls `A::on_<variant>(state, fields...)`.
+/// With `#[event(aggregate = A)]`: each variant calls `A::on_<variant>(state, fields...)`;
+/// one impl per aggregate listed.
 fn apply_to(event: &EventEnum<'_>) -> TokenStream {
-    let Some(aggregate) = &event.aggregate else {
-        return TokenStream::new();
-    };
+    let impls = event
+        .aggregates
+        .iter()
+        .map(|aggregate| apply_to_one(event, aggregate));
+    quote!(#(#impls)*)
+}
+
+fn apply_to_one(event: &EventEnum<'_>, aggregate: &syn::Type) -> TokenStream {
     let krate = &event.crate_path;
     let private = quote!(#krate::__private);
     let ident = &event.original.ident;
@@ -263,19 +269,19 @@ fn apply_to(event: &EventEnum<'_>) -> TokenStream {
 }
 
 fn apply_stub(event: &EventEnum<'_>) -> TokenStream {
-    let Some(aggregate) = &event.aggregate else {
-        return TokenStream::new();
-    };
     let krate = &event.crate_path;
     let private = quote!(#krate::__private);
     let ident = &event.original.ident;
     let (impl_generics, ty_generics, where_clause) = event.original.generics.split_for_impl();
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #private::ApplyTo<#aggregate> for #ident #ty_generics #where_clause {
-            fn apply_to(self, _: &mut #aggregate) {
-                ::core::unreachable!()
+    let impls = event.aggregates.iter().map(|aggregate| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #private::ApplyTo<#aggregate> for #ident #ty_generics #where_clause {
+                fn apply_to(self, _: &mut #aggregate) {
+                    ::core::unreachable!()
+                }
             }
         }
-    }
+    });
+    quote!(#(#impls)*)
 }
