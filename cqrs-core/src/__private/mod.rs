@@ -55,9 +55,9 @@ pub trait ApplyTo<A> {
 
 /// One variant of an event enum, found by the hash of its Rust name (see [`variant_id`]).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no variant with the name given in `handles(...)`",
+    message = "`{Self}` has no variant with this name",
     label = "no such variant in `{Self}`",
-    note = "each name in `#[projection(handles(...))]` must be a variant of the projection's event enum"
+    note = "each variant named in `handles(...)` of a projection, or in `start(...)`/`on(...)` of a process manager, must be a variant of that event enum"
 )]
 pub trait EventVariant<const ID: u64>: Sized {
     /// The variant's persisted name.

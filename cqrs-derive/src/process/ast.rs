@@ -37,6 +37,8 @@ pub(crate) struct Entry {
     pub(crate) handler: Option<syn::Ident>,
     /// `async`: the handler is an `async fn`.
     pub(crate) is_async: bool,
+    /// A mistake inside it was already reported: no further errors about it.
+    pub(crate) reported: bool,
 }
 
 pub(crate) enum By {
@@ -165,6 +167,7 @@ fn parse_entry(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
         by: Vec::new(),
         handler: None,
         is_async: false,
+        reported: false,
     };
     if !meta.input.peek(syn::token::Paren) {
         let k = attr::key_name(meta);
@@ -172,6 +175,7 @@ fn parse_entry(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
             "`{k}` names an event variant and how it finds its instance: `{k}(OrderEvent::Placed, by = order_id)`"
         )));
         attr::skip_value(meta)?;
+        entry.reported = true;
         return Ok(entry);
     }
     let mut handler = Attr::nested(
@@ -181,14 +185,48 @@ fn parse_entry(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
         "handler",
     );
     let mut is_async = Flag::none(cx, "process", "async");
+    let mut reported = false;
     meta.parse_nested_meta(|inner| {
+        // A mistake in one key is reported, and the rest of the entry still read.
+        let result = parse_entry_key(cx, &inner, &mut entry, &mut handler, &mut is_async);
+        if let Err(error) = result {
+            cx.syn_error(error);
+            reported = true;
+        }
+        Ok(())
+    })?;
+    entry.handler = handler.get();
+    entry.is_async = is_async.get();
+    entry.reported |= reported;
+    Ok(entry)
+}
+
+fn parse_entry_key<'c>(
+    cx: &'c Ctxt,
+    inner: &syn::meta::ParseNestedMeta<'_>,
+    entry: &mut Entry,
+    handler: &mut Attr<'c, syn::Ident>,
+    is_async: &mut Flag<'c>,
+) -> syn::Result<()> {
+    {
         let path = &inner.path;
         if path.is_ident("by") {
-            let field = attr::ident_value(&inner, "by")?;
+            let field = attr::path_value_as(inner, "by", "a field of the variant", "order_id")?;
+            let Some(field) = field.get_ident().cloned() else {
+                return Err(syn::Error::new_spanned(
+                    field,
+                    "expected `by` to be a field of the variant: `by = order_id`",
+                ));
+            };
             entry.by.push((path.to_token_stream(), By::Field(field)));
         } else if path.is_ident("by_stream") || path.is_ident("by_event_id") {
-            let mut flag = Flag::none(cx, "process", "by");
-            flag.set(&inner)?;
+            let key = if path.is_ident("by_stream") {
+                "by_stream"
+            } else {
+                "by_event_id"
+            };
+            let mut flag = Flag::none(cx, "process", key);
+            flag.set(inner)?;
             let by = if path.is_ident("by_stream") {
                 By::Stream
             } else {
@@ -196,9 +234,9 @@ fn parse_entry(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
             };
             entry.by.push((path.to_token_stream(), by));
         } else if path.is_ident("handler") {
-            handler.set(path, attr::ident_value(&inner, "handler")?);
+            handler.set(path, attr::ident_value(inner, "handler")?);
         } else if path.is_ident("async") {
-            is_async.set(&inner)?;
+            is_async.set(inner)?;
         } else if entry.variant.is_none() && !inner.input.peek(syn::Token![=]) {
             if path.segments.len() < 2 {
                 cx.error_spanned_by(
@@ -212,13 +250,10 @@ fn parse_entry(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
             } else {
                 entry.variant = Some(path.clone());
             }
-            attr::skip_value(&inner)?;
+            attr::skip_value(inner)?;
         } else {
-            return attr::unknown_key(&inner, "process entry", ENTRY_KEYS);
+            return attr::unknown_key(inner, "process entry", ENTRY_KEYS);
         }
         Ok(())
-    })?;
-    entry.handler = handler.get();
-    entry.is_async = is_async.get();
-    Ok(entry)
+    }
 }

@@ -33,7 +33,7 @@ pub(crate) fn check(cx: &Ctxt, process: &ProcessType<'_>) {
     }
     let mut variants = HashMap::new();
     let mut handlers = HashMap::new();
-    for entry in &process.entries {
+    for entry in process.entries.iter().filter(|e| !e.reported) {
         let Some(variant) = &entry.variant else {
             if entry.by.is_empty() || entry.handler.is_some() {
                 cx.error_spanned_by(
@@ -65,6 +65,7 @@ pub(crate) fn check(cx: &Ctxt, process: &ProcessType<'_>) {
                 variant,
                 "this variant is handled twice: give each variant one `start(...)` or `on(...)`",
             );
+            continue;
         }
         if let Some(handler) = entry.handler() {
             let name = handler.to_string();

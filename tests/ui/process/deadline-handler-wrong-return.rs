@@ -1,0 +1,30 @@
+use cqrs_core::process::ProcessManager;
+use cqrs_core::{DomainEvent, EventHeader};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, DomainEvent)]
+enum OrderEvent {
+    Placed { order: u64 },
+    Paid { order: u64 },
+}
+
+#[derive(Default, Serialize, Deserialize, ProcessManager)]
+#[process(command = String, deadlines = pending, on_deadline = expired, start(OrderEvent::Placed, by = order))]
+struct Fulfilment;
+
+impl Fulfilment {
+    fn on_placed(&mut self, _: &EventHeader, _: u64) -> Vec<String> {
+        Vec::new()
+    }
+    fn on_paid(&mut self, _: &EventHeader, _: u64) -> Vec<String> {
+        Vec::new()
+    }
+    fn pending(&self) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+        Vec::new()
+    }
+    fn expired(&mut self, _: &str, _: chrono::DateTime<chrono::Utc>) -> bool {
+        false
+    }
+}
+
+fn main() {}
