@@ -126,7 +126,23 @@ pub use store::{
 pub use version::ExpectedVersion;
 
 #[cfg(feature = "derive")]
-pub use cqrs_derive::{Aggregate, Command, DomainEvent, ProcessManager, Projection, Query};
+#[doc = include_str!("../docs/derive_aggregate.md")]
+pub use cqrs_derive::Aggregate;
+#[cfg(feature = "derive")]
+#[doc = include_str!("../docs/derive_command.md")]
+pub use cqrs_derive::Command;
+#[cfg(feature = "derive")]
+#[doc = include_str!("../docs/derive_domain_event.md")]
+pub use cqrs_derive::DomainEvent;
+#[cfg(feature = "derive")]
+#[doc = include_str!("../docs/derive_process_manager.md")]
+pub use cqrs_derive::ProcessManager;
+#[cfg(feature = "derive")]
+#[doc = include_str!("../docs/derive_projection.md")]
+pub use cqrs_derive::Projection;
+#[cfg(feature = "derive")]
+#[doc = include_str!("../docs/derive_query.md")]
+pub use cqrs_derive::Query;
 
 pub use smol_str::SmolStr;
 pub use uuid::Uuid;
