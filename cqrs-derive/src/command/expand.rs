@@ -67,13 +67,28 @@ fn handle_arm(
         arguments.extend(quote!(__services));
     }
     let span = method.span();
-    let call = quote_spanned!(span=> <#aggregate>::#method(__aggregate, #arguments));
     // Going through a trait makes a wrong return type an error at this variant,
     // with a note about `async`.
     let decision = if variant.is_async {
+        let call = quote_spanned!(span=> <#aggregate>::#method(__aggregate, #arguments));
         quote_spanned!(span=> #private::IntoDecision::<#aggregate>::into_decision(#call.await))
     } else {
-        quote_spanned!(span=> #private::IntoDecision::<#aggregate>::into_decision(#call))
+        // Through a fn pointer of the exact parameters: a method with others (such as
+        // an apply method's `&mut self`) is one error here, showing what to write.
+        let mut types: Vec<TokenStream> = variant
+            .fields
+            .iter()
+            .map(|f| quote::ToTokens::to_token_stream(f.ty))
+            .collect();
+        if variant.services {
+            types.push(quote!(&'__a <#aggregate as #private::Aggregate>::Services));
+        }
+        quote_spanned! {span=>
+            {
+                let __handler: fn(&'__a #aggregate, #(#types),*) -> _ = <#aggregate>::#method;
+                #private::IntoDecision::<#aggregate>::into_decision(__handler(__aggregate, #arguments))
+            }
+        }
     };
     quote!(Self::#ident #pattern => #decision,)
 }
