@@ -12,6 +12,7 @@ mod attr;
 mod case;
 mod command;
 mod ctxt;
+mod driver;
 mod event;
 mod fallback;
 mod fields;

@@ -7,14 +7,26 @@ mod expand;
 use proc_macro2::TokenStream;
 
 use crate::ctxt::Ctxt;
-use crate::fallback;
+use crate::driver::{self, Derive};
 
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
-    let cx = Ctxt::new();
-    let parsed = ast::AggregateType::from_ast(&cx, input);
-    check::check(&cx, &parsed);
-    match cx.check() {
-        Ok(()) => fallback::wrap(expand::expand(&parsed)),
-        Err(errors) => fallback::errors_with_stub(errors, expand::stub(&parsed)),
+    driver::run::<ast::AggregateType<'_>>(input)
+}
+
+impl<'a> Derive<'a> for ast::AggregateType<'a> {
+    fn parse(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
+        Some(ast::AggregateType::from_ast(cx, input))
+    }
+
+    fn check(&self, cx: &Ctxt) {
+        check::check(cx, self);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand::expand(self)
+    }
+
+    fn stub(_: &'a syn::DeriveInput, parsed: Option<&Self>) -> TokenStream {
+        parsed.map_or_else(TokenStream::new, expand::stub)
     }
 }

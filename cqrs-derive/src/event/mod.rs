@@ -7,19 +7,26 @@ mod expand;
 use proc_macro2::TokenStream;
 
 use crate::ctxt::Ctxt;
-use crate::fallback;
+use crate::driver::{self, Derive};
 
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
-    let cx = Ctxt::new();
-    let parsed = ast::EventEnum::from_ast(&cx, input);
-    if let Some(parsed) = &parsed {
-        check::check(&cx, parsed);
+    driver::run::<ast::EventEnum<'_>>(input)
+}
+
+impl<'a> Derive<'a> for ast::EventEnum<'a> {
+    fn parse(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
+        ast::EventEnum::from_ast(cx, input)
     }
-    match (cx.check(), parsed) {
-        (Ok(()), Some(parsed)) => fallback::wrap(expand::expand(&parsed)),
-        (Err(errors), parsed) => {
-            fallback::errors_with_stub(errors, expand::stub(input, parsed.as_ref()))
-        }
-        (Ok(()), None) => TokenStream::new(),
+
+    fn check(&self, cx: &Ctxt) {
+        check::check(cx, self);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand::expand(self)
+    }
+
+    fn stub(input: &'a syn::DeriveInput, parsed: Option<&Self>) -> TokenStream {
+        expand::stub(input, parsed)
     }
 }

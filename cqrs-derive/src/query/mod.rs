@@ -7,17 +7,26 @@ mod expand;
 use proc_macro2::TokenStream;
 
 use crate::ctxt::Ctxt;
-use crate::fallback;
+use crate::driver::{self, Derive};
 
 pub(crate) fn derive(input: &syn::DeriveInput) -> TokenStream {
-    let cx = Ctxt::new();
-    let parsed = ast::QueryType::from_ast(&cx, input);
-    if let Some(parsed) = &parsed {
-        check::check(&cx, parsed);
+    driver::run::<ast::QueryType<'_>>(input)
+}
+
+impl<'a> Derive<'a> for ast::QueryType<'a> {
+    fn parse(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
+        ast::QueryType::from_ast(cx, input)
     }
-    match (cx.check(), parsed) {
-        (Ok(()), Some(parsed)) => fallback::wrap(expand::expand(&parsed)),
-        (Err(errors), parsed) => fallback::errors_with_stub(errors, expand::stub(parsed.as_ref())),
-        (Ok(()), None) => TokenStream::new(),
+
+    fn check(&self, cx: &Ctxt) {
+        check::check(cx, self);
+    }
+
+    fn expand(&self) -> TokenStream {
+        expand::expand(self)
+    }
+
+    fn stub(_: &'a syn::DeriveInput, parsed: Option<&Self>) -> TokenStream {
+        expand::stub(parsed)
     }
 }
