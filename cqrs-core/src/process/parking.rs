@@ -5,7 +5,7 @@ use uuid::Uuid;
 use super::target::{Cause, Parked, ProcessTarget, Record, Work};
 use super::{CommandBus, ProcessManager};
 use crate::runner::ProjectionError;
-use crate::store::{EventStore, ReadAll, StoreError, ViewStore};
+use crate::store::{EventStore, StoreError, ViewStore};
 
 impl<P, S, B> ProcessTarget<P, S, B>
 where
@@ -46,7 +46,7 @@ where
                 waiting.by_ref().for_each(drop);
                 break;
             }
-            let recorded = self.parked_event(item).await?;
+            let recorded = item.stored_event(&self.store).await?;
             let header = recorded.header.clone();
             let event = header
                 .decode_payload::<P::Event>(&recorded.payload)
@@ -111,23 +111,6 @@ where
         }
         let record = self.last_record(&stream, version).await?;
         Ok((!record.parked.is_empty()).then_some((version, record)))
-    }
-
-    /// The stored event a parked entry names.
-    async fn parked_event(&self, item: &Parked) -> Result<crate::RecordedEvent, ProjectionError> {
-        let found = self
-            .store
-            .read_all(ReadAll::from_position(item.position).limit(1))
-            .await?
-            .into_iter()
-            .next()
-            .filter(|e| e.header.event_id == item.event_id);
-        found.ok_or_else(|| {
-            ProjectionError::Store(StoreError::Corrupt {
-                position: item.position,
-                reason: format!("the parked event {} is not at its position", item.event_id),
-            })
-        })
     }
 
     async fn write_operator_record(

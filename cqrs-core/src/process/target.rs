@@ -52,13 +52,33 @@ pub struct Parked {
 }
 
 impl Parked {
-    fn of(header: &EventHeader, error: String) -> Self {
+    /// The event with this header, parked for `error`.
+    pub(crate) fn of(header: &EventHeader, error: String) -> Self {
         Parked {
             event_id: header.event_id,
             position: header.position,
             event_name: header.event_name.to_string(),
             error,
         }
+    }
+
+    /// The stored event this entry names, read back from the log.
+    pub(crate) async fn stored_event<S: EventStore>(
+        &self,
+        store: &S,
+    ) -> Result<RecordedEvent, ProjectionError> {
+        let found = store
+            .read_all(ReadAll::from_position(self.position).limit(1))
+            .await?
+            .into_iter()
+            .next()
+            .filter(|e| e.header.event_id == self.event_id);
+        found.ok_or_else(|| {
+            ProjectionError::Store(StoreError::Corrupt {
+                position: self.position,
+                reason: format!("the parked event {} is not at its position", self.event_id),
+            })
+        })
     }
 }
 

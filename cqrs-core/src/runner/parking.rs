@@ -20,7 +20,7 @@ use super::target::project_one;
 use crate::envelope::RecordedEvent;
 use crate::process::Parked;
 use crate::projection::Projection;
-use crate::store::{EventStore, ReadAll, StoreError, ViewStore};
+use crate::store::{EventStore, StoreError, ViewStore};
 use crate::version::ExpectedVersion;
 use crate::{NewEvent, Payload};
 
@@ -212,7 +212,7 @@ where
                 "waits behind the parked event at position {}",
                 queue[0].position
             );
-            queue.push(parked_entry(recorded, waiting));
+            queue.push(Parked::of(header, waiting));
         } else if let Some(error) = to_park.get(&header.event_id) {
             tracing::warn!(
                 projection = name,
@@ -220,10 +220,7 @@ where
                 position = header.position,
                 "parked an event: {error}"
             );
-            parked.insert(
-                stream.to_owned(),
-                vec![parked_entry(recorded, error.clone())],
-            );
+            parked.insert(stream.to_owned(), vec![Parked::of(header, error.clone())]);
         } else if let Err(error) = project_one(view, recorded.clone()) {
             return Err(Failed {
                 event_id: header.event_id,
@@ -245,7 +242,7 @@ where
         return;
     };
     while let Some(item) = queue.first_mut() {
-        let outcome = match parked_event(store, item).await {
+        let outcome = match item.stored_event(store).await {
             Ok(recorded) => project_one(view, recorded),
             Err(error) => Err(error),
         };
@@ -262,33 +259,5 @@ where
             return;
         }
         queue.remove(0);
-    }
-}
-
-/// The stored event a parked entry names.
-async fn parked_event<S: EventStore>(
-    store: &S,
-    item: &Parked,
-) -> Result<RecordedEvent, ProjectionError> {
-    let found = store
-        .read_all(ReadAll::from_position(item.position).limit(1))
-        .await?
-        .into_iter()
-        .next()
-        .filter(|e| e.header.event_id == item.event_id);
-    found.ok_or_else(|| {
-        ProjectionError::Store(StoreError::Corrupt {
-            position: item.position,
-            reason: format!("the parked event {} is not at its position", item.event_id),
-        })
-    })
-}
-
-fn parked_entry(recorded: &RecordedEvent, error: String) -> Parked {
-    Parked {
-        event_id: recorded.header.event_id,
-        position: recorded.header.position,
-        event_name: recorded.header.event_name.to_string(),
-        error,
     }
 }

@@ -48,20 +48,22 @@ fn reserved(order: &str, quantity: u32) -> StockEvent {
     }
 }
 
-fn release(order: &str) -> [Step; 2] {
-    [
-        Step::Stock(
-            "apple".into(),
-            StockCommand::Release {
-                order: order.into(),
-            },
-        ),
-        Step::Stock(
-            "pear".into(),
-            StockCommand::Release {
-                order: order.into(),
-            },
-        ),
+/// What ending an order that did not go through sends: the order's own command
+/// (`Reject` or `Cancel` with `reason`), every product released, the cart reopened.
+fn undo(order: &str, end: OrderCommand, reason: &str) -> Vec<Step> {
+    let release = |sku: &str| {
+        let order = order.to_owned();
+        Step::Stock(sku.into(), StockCommand::Release { order })
+    };
+    let reopen = CartCommand::Reopen {
+        order: order.into(),
+        reason: reason.into(),
+    };
+    vec![
+        Step::Order(order.into(), end),
+        release("apple"),
+        release("pear"),
+        Step::Cart("alice".into(), reopen),
     ]
 }
 
@@ -130,27 +132,16 @@ fn a_shortage_rejects_releases_and_reopens_then_the_order_ends() {
         free: 0,
     };
     let reason = "only 0 of the 1 `pear` wanted are in stock".to_owned();
-    let [apple, pear] = release(&order);
     let fixture = fixture
         .given_on("stock-apple", [reserved(&order, 3)])
         .when_on("stock-pear", short)
-        .then_expect_commands([
-            Step::Order(
-                order.clone(),
-                OrderCommand::Reject {
-                    reason: reason.clone(),
-                },
-            ),
-            apple,
-            pear,
-            Step::Cart(
-                "alice".into(),
-                CartCommand::Reopen {
-                    order: order.clone(),
-                    reason,
-                },
-            ),
-        ]);
+        .then_expect_commands(undo(
+            &order,
+            OrderCommand::Reject {
+                reason: reason.clone(),
+            },
+            &reason,
+        ));
     assert!(fixture.is_done(&order));
     // A reservation arriving after the end changes nothing.
     fixture
@@ -219,7 +210,6 @@ fn a_confirmed_payment_confirms_and_ships_then_the_order_ends() {
 fn a_failed_payment_cancels_releases_and_reopens() {
     let (fixture, order) = awaiting();
     let reason = "the payment failed: card declined".to_owned();
-    let [apple, pear] = release(&order);
     let fixture = fixture
         .when_on(
             format!("payment-{order}").as_str(),
@@ -228,23 +218,13 @@ fn a_failed_payment_cancels_releases_and_reopens() {
                 reason: "card declined".into(),
             },
         )
-        .then_expect_commands([
-            Step::Order(
-                order.clone(),
-                OrderCommand::Cancel {
-                    reason: reason.clone(),
-                },
-            ),
-            apple,
-            pear,
-            Step::Cart(
-                "alice".into(),
-                CartCommand::Reopen {
-                    order: order.clone(),
-                    reason,
-                },
-            ),
-        ]);
+        .then_expect_commands(undo(
+            &order,
+            OrderCommand::Cancel {
+                reason: reason.clone(),
+            },
+            &reason,
+        ));
     assert!(fixture.is_done(&order));
     assert!(fixture.deadlines(&order).is_empty());
 }
@@ -256,7 +236,6 @@ fn the_payment_deadline_expires_the_payment_which_then_cancels_the_order() {
         .when_deadline(&order, PAYMENT_DEADLINE)
         .then_expect_commands([Step::Payment(order.clone(), PaymentCommand::Expire)]);
     let reason = "the payment was not received by 2030-01-01T00:00:00Z".to_owned();
-    let [apple, pear] = release(&order);
     let fixture = fixture
         .when_on(
             format!("payment-{order}").as_str(),
@@ -264,23 +243,13 @@ fn the_payment_deadline_expires_the_payment_which_then_cancels_the_order() {
                 order: order.clone(),
             },
         )
-        .then_expect_commands([
-            Step::Order(
-                order.clone(),
-                OrderCommand::Cancel {
-                    reason: reason.clone(),
-                },
-            ),
-            apple,
-            pear,
-            Step::Cart(
-                "alice".into(),
-                CartCommand::Reopen {
-                    order: order.clone(),
-                    reason,
-                },
-            ),
-        ]);
+        .then_expect_commands(undo(
+            &order,
+            OrderCommand::Cancel {
+                reason: reason.clone(),
+            },
+            &reason,
+        ));
     assert!(fixture.is_done(&order));
 }
 
