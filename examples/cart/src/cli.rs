@@ -39,6 +39,21 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Keep `top_products` as tables in this SQLite file (created if missing), a
+    /// read database of its own, instead of the event store's database.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "read_database_url"
+    )]
+    pub read_db: Option<PathBuf>,
+
+    /// Keep `top_products` as tables in this database (`postgres://...` or
+    /// `sqlite://...`) instead of the event store's database.
+    #[arg(long, global = true, value_name = "URL")]
+    pub read_database_url: Option<String>,
+
     /// Seconds a customer has to pay for an order before it is cancelled.
     #[arg(long, global = true, default_value_t = 900, value_name = "SECONDS")]
     pub payment_window: u64,

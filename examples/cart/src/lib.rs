@@ -8,4 +8,5 @@ pub mod error;
 pub mod http;
 pub mod orders;
 pub mod service;
+pub mod top_products;
 pub mod views;

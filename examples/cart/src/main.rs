@@ -7,7 +7,8 @@ use cart::cli::{self, Cli, Command, ParkedAction, PaymentAction, ProjectionActio
 use cart::domain::CartCommand;
 use cart::orders::cli as order_cli;
 use cart::orders::service::fulfilment_runner;
-use cart::service::{AppError, CartApp, top_runner};
+use cart::service::{AppError, CartApp};
+use cart::top_products::TopRunner;
 use clap::Parser;
 use cqrs_core::Store;
 use cqrs_core::StoreError;
@@ -51,19 +52,25 @@ enum Failure {
     Serve(#[from] std::io::Error),
     #[error("cannot print JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot open the read database: {0}")]
+    ReadDatabase(String),
 }
 
 async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Serve { addr } => return serve(store, *addr, payment_window(cli)).await,
+        Command::Serve { addr } => {
+            let app = app(store, cli).await?;
+            return serve(app, *addr).await;
+        }
         Command::Projections {
             action: Some(ProjectionAction::Run { batch_size }),
         } => {
-            return work(store, *batch_size, payment_window(cli), cli.json).await;
+            let tables = read_database(cli).await?;
+            return work(store, *batch_size, payment_window(cli), tables, cli.json).await;
         }
         _ => {}
     }
-    let app = CartApp::new(store).payment_window(payment_window(cli));
+    let app = app(store, cli).await?;
     let json = cli.json;
     let write = |cart_id: &str, command: CartCommand, expected: Option<u64>| {
         let app = &app;
@@ -265,6 +272,29 @@ async fn stop_signal() {
     }
 }
 
+/// The application as the command line configures it.
+async fn app<S: Store>(store: S, cli: &Cli) -> Result<CartApp<S>, Failure> {
+    let app = CartApp::new(store).payment_window(payment_window(cli));
+    Ok(match read_database(cli).await? {
+        Some(pool) => app.read_database(pool),
+        None => app,
+    })
+}
+
+/// The read database the command line names, if any.
+async fn read_database(cli: &Cli) -> Result<Option<sqlx::AnyPool>, Failure> {
+    let url = match (&cli.read_db, &cli.read_database_url) {
+        (Some(path), _) => format!("sqlite://{}?mode=rwc", path.display()),
+        (None, Some(url)) => url.clone(),
+        (None, None) => return Ok(None),
+    };
+    sqlx::any::install_default_drivers();
+    sqlx::AnyPool::connect(&url)
+        .await
+        .map(Some)
+        .map_err(|e| Failure::ReadDatabase(e.to_string()))
+}
+
 /// The payment window the command line asked for.
 fn payment_window(cli: &Cli) -> std::time::Duration {
     std::time::Duration::from_secs(cli.payment_window)
@@ -276,6 +306,7 @@ async fn work<S: Store>(
     store: S,
     batch_size: usize,
     payment_window: std::time::Duration,
+    tables: Option<sqlx::AnyPool>,
     json: bool,
 ) -> Result<(), Failure> {
     let options = RunnerOptions {
@@ -299,7 +330,7 @@ async fn work<S: Store>(
             })
             .await;
     });
-    let mut runner = top_runner(&store, options);
+    let mut runner = TopRunner::new(&store, tables.as_ref(), options);
     let mut status = runner.watch_status();
     let printer = tokio::spawn(async move {
         let mut last: Option<RunState> = None;
@@ -344,11 +375,7 @@ fn print<T: serde::Serialize>(
     Ok(())
 }
 
-async fn serve<S: Store>(
-    store: S,
-    addr: std::net::SocketAddr,
-    payment_window: std::time::Duration,
-) -> Result<(), Failure> {
+async fn serve<S: Store>(app: CartApp<S>, addr: std::net::SocketAddr) -> Result<(), Failure> {
     // INFO by default (`RUST_LOG` to change it); colours only on a terminal, so a
     // redirected log holds plain text.
     tracing_subscriber::fmt()
@@ -360,11 +387,9 @@ async fn serve<S: Store>(
         .with_writer(std::io::stderr)
         .init();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = CartApp::new(store)
-        .payment_window(payment_window)
-        .spawn_workers(async move {
-            let _ = worker_stopped.await;
-        });
+    let app = app.spawn_workers(async move {
+        let _ = worker_stopped.await;
+    });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     let shutdown = async {

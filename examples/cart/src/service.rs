@@ -1,19 +1,16 @@
 //! The application: commands go to the aggregate, queries to the read models.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cqrs_core::inline::{StreamDocuments, rebuild_documents};
-use cqrs_core::runner::{
-    DocumentTarget, Progress, ProjectionRunner, ProjectionStatus, RunState, RunnerOptions, Waiting,
-    error_chain,
-};
+use cqrs_core::runner::{Progress, RunState, Waiting, error_chain};
 use cqrs_core::{
-    Aggregate, CommandError, ExecuteOptions, ExpectedVersion, Projection, QueryHandler,
-    RecordedEvent, Repository, Store, StoreError,
+    Aggregate, CommandError, ExecuteOptions, ExpectedVersion, Projection, RecordedEvent,
+    Repository, Store, StoreError,
 };
 use serde::Serialize;
-use tokio::sync::{Mutex, watch};
+use tokio::sync::watch;
 
 pub use crate::error::AppError;
 
@@ -21,7 +18,9 @@ use crate::cart_id::check_cart_id;
 use crate::domain::{Cart, CartCommand, CartError, CartEvent};
 use crate::orders::service::{DEFAULT_PAYMENT_WINDOW, Orders};
 use crate::orders::view::OrderList;
-use crate::views::{CartView, ProductCount, ProductPopularity, TopProducts};
+pub use crate::top_products::Freshness;
+use crate::top_products::TopProductsSide;
+use crate::views::{CartView, ProductCount, ProductPopularity};
 
 /// One event of a cart's history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -47,15 +46,6 @@ pub struct Committed {
     pub order: Option<String>,
 }
 
-/// How current a read of a catch-up view is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Freshness {
-    /// The last position of the log the view reflects.
-    pub position: u64,
-    /// The log's head when the read was answered; `head - position` is the lag.
-    pub head: u64,
-}
-
 /// A projection's place in the log, for `cart projections` and `GET /projections`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProjectionReport {
@@ -73,18 +63,13 @@ pub struct ProjectionReport {
     pub waiting: Option<Waiting>,
 }
 
-type TopRunner<S> = ProjectionRunner<S, DocumentTarget<ProductPopularity, S>>;
-
 /// The names of the cart's projections.
 pub const PROJECTIONS: [&str; 3] = [CartView::NAME, ProductPopularity::NAME, OrderList::NAME];
 
 /// The cart application over any event store.
 pub struct CartApp<S: Store> {
     carts: Repository<Cart, S>,
-    /// Catches `top_products` up when a query needs it, when no worker runs here.
-    on_demand: Mutex<TopRunner<S>>,
-    /// The worker's status, when this process runs one.
-    worker: Option<watch::Receiver<ProjectionStatus>>,
+    top: TopProductsSide<S>,
     orders: Orders<S>,
 }
 
@@ -92,17 +77,23 @@ impl<S: Store> CartApp<S> {
     /// The application; registers the inline cart view on the store.
     pub fn new(store: S) -> Self {
         store.register_inline(StreamDocuments::<CartView>::new());
-        let on_demand = Mutex::new(top_runner(&store, RunnerOptions::default()));
+        let top = TopProductsSide::new(store.clone(), None);
         let orders = Orders::new(store.clone(), DEFAULT_PAYMENT_WINDOW);
         CartApp {
             // Requests on one cart take turns in this process, so they never conflict
             // with each other; a request that loses to another process decides again on
             // the winner's state, for up to 10 s (unless it sent an `If-Match`).
             carts: Repository::new(store).with_cache(10_000),
-            on_demand,
-            worker: None,
+            top,
             orders,
         }
+    }
+
+    /// Keeps `top_products` as tables in the read database behind `pool` (SQLite or
+    /// PostgreSQL) instead of a document in the event store's database.
+    pub fn read_database(mut self, pool: sqlx::AnyPool) -> Self {
+        self.top = TopProductsSide::new(self.store().clone(), Some(pool));
+        self
     }
 
     /// Payments are due this long after they are asked for (default 15 minutes).
@@ -131,14 +122,7 @@ impl<S: Store> CartApp<S> {
                 let _ = stopped.wait_for(|stop| *stop).await;
             }
         };
-        let mut runner = top_runner(self.store(), RunnerOptions::default());
-        self.worker = Some(runner.watch_status());
-        let top_stopped = stopping();
-        tokio::spawn(async move {
-            runner
-                .run_exclusive(Duration::from_millis(500), top_stopped)
-                .await
-        });
+        self.top.spawn_worker(stopping());
         self.orders.spawn_worker(stopping());
         self
     }
@@ -329,63 +313,14 @@ impl<S: Store> CartApp<S> {
         limit: usize,
         min_position: Option<u64>,
     ) -> Result<(Vec<ProductCount>, Freshness), AppError> {
-        let head = self.store().head_position().await?;
-        let wanted = min_position.unwrap_or(head).max(head);
-        let (view, position) = if self.worker.is_some() {
-            self.wait_for_top_products(wanted, Duration::from_secs(2))
-                .await?
-        } else {
-            let mut runner = self.on_demand.lock().await;
-            let progress = runner.catch_up().await?;
-            let view = cqrs_core::runner::read_view(&runner.target().view(), Clone::clone);
-            (view, progress.checkpoint.max(head))
-        };
-        if let Some(min_position) = min_position
-            && position < min_position
-        {
-            return Err(AppError::Behind {
-                view: ProductPopularity::NAME,
-                position,
-                wanted: min_position,
-            });
-        }
-        Ok((
-            view.query(TopProducts { limit }),
-            Freshness { position, head },
-        ))
-    }
-
-    async fn wait_for_top_products(
-        &self,
-        head: u64,
-        patience: Duration,
-    ) -> Result<(ProductPopularity, u64), AppError> {
-        let started = Instant::now();
-        loop {
-            let stored = self.store().load_view(ProductPopularity::NAME).await?;
-            let position = stored.as_ref().map_or(0, |v| v.position);
-            if position >= head || started.elapsed() >= patience {
-                return match stored {
-                    Some(view) => serde_json::from_value(view.state)
-                        .map(|view| (view, position))
-                        .map_err(|e| AppError::Internal(e.to_string())),
-                    None => Ok((ProductPopularity::default(), position)),
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.top.fresh(limit, min_position).await
     }
 
     /// Where each projection is in the log.
     pub async fn projections(&self) -> Result<Vec<ProjectionReport>, AppError> {
         let (orders, fulfilment, waiting) = self.orders.checkpoints().await?;
         let head = self.store().head_position().await?;
-        let top = self
-            .store()
-            .load_view(ProductPopularity::NAME)
-            .await?
-            .map_or(0, |v| v.position)
-            .min(head);
+        let top = self.top.checkpoint().await?.min(head);
         Ok(vec![
             ProjectionReport {
                 name: CartView::NAME.into(),
@@ -402,7 +337,7 @@ impl<S: Store> CartApp<S> {
                 checkpoint: top,
                 head,
                 lag: head - top,
-                worker: self.worker.as_ref().map(|w| w.borrow().state.clone()),
+                worker: self.top.worker_state(),
                 waiting: None,
             },
             ProjectionReport {
@@ -443,24 +378,7 @@ impl<S: Store> CartApp<S> {
                 let view = StreamDocuments::<CartView>::new();
                 Ok(rebuild_documents(self.store(), &view, names).await? as u64)
             }
-            n if n == ProductPopularity::NAME && shadow => {
-                let shadow_name = format!("{n}@rebuild");
-                let target = DocumentTarget::<ProductPopularity, S>::named(
-                    self.store().clone(),
-                    &shadow_name,
-                );
-                let mut runner = ProjectionRunner::new(self.store().clone(), target);
-                let done = runner.rebuild(progress).await?;
-                if let Some(built) = self.store().load_view(&shadow_name).await? {
-                    self.store().save_view(n, built).await?;
-                }
-                self.store().delete_view(&shadow_name).await?;
-                Ok(done.events)
-            }
-            n if n == ProductPopularity::NAME => {
-                let mut runner = self.on_demand.lock().await;
-                Ok(runner.rebuild(progress).await?.events)
-            }
+            n if n == ProductPopularity::NAME => self.top.rebuild(shadow, progress).await,
             n if n == OrderList::NAME => self.orders.rebuild_view(progress).await,
             other => Err(AppError::UnknownProjection(other.to_owned())),
         }
@@ -485,9 +403,4 @@ impl<S: Store> CartApp<S> {
         }
         Ok(events)
     }
-}
-
-/// The `top_products` runner over a store.
-pub fn top_runner<S: Store>(store: &S, options: RunnerOptions) -> TopRunner<S> {
-    ProjectionRunner::new(store.clone(), DocumentTarget::new(store.clone())).with_options(options)
 }

@@ -205,15 +205,15 @@ impl<S: Store> Orders<S> {
     /// fulfilment has waiting (parked events, pending deadlines); runs the
     /// fulfilment first when no worker runs here.
     pub async fn checkpoints(&self) -> Result<(u64, u64, Waiting), AppError> {
+        let waiting = match self.worker_status() {
+            Some(status) => status.waiting,
+            None => self.settle().await?,
+        };
         let view = self.store.load_view(OrderList::NAME).await?;
         let fulfilment = self
             .store
             .load_view(&format!("process:{}", Fulfilment::NAME))
             .await?;
-        let waiting = match self.worker_status() {
-            Some(status) => status.waiting,
-            None => self.settle().await?,
-        };
         let position = |v: Option<cqrs_core::StoredView>| v.map_or(0, |v| v.position);
         Ok((position(view), position(fulfilment), waiting))
     }
