@@ -98,3 +98,34 @@ pub(crate) async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 pub(crate) fn supported_version() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)
 }
+
+/// On a read-only replica: the schema must be there, at the version this code knows.
+pub(crate) async fn check_replica(
+    conn: &mut sqlx::PgConnection,
+    schema: &str,
+) -> Result<(), StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM cqrs_migrations")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(|e| {
+                backend(
+                    format!("read the schema version of `{schema}` on the replica (has it replayed the primary's schema yet?)"),
+                    e,
+                )
+            })?;
+    let found = found.unwrap_or(0);
+    let supported = supported_version();
+    if found > supported {
+        return Err(StoreError::SchemaTooNew { found, supported });
+    }
+    if found < supported {
+        return Err(StoreError::backend(
+            format!("use schema `{schema}` on the replica"),
+            format!(
+                "it is at version {found}, this code needs {supported}: connect to the primary once to migrate it, and let the replica replay"
+            ),
+        ));
+    }
+    Ok(())
+}

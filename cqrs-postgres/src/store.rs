@@ -58,6 +58,8 @@ pub struct PostgresOptions {
     max_connections: u32,
     connect_timeout: Duration,
     application_name: Option<String>,
+    /// Read only: a streaming replica of the primary's database.
+    replica: bool,
 }
 
 impl PostgresOptions {
@@ -70,7 +72,20 @@ impl PostgresOptions {
             max_connections: 10,
             connect_timeout: Duration::from_secs(2),
             application_name: None,
+            replica: false,
         }
+    }
+
+    /// Connects to a read-only streaming replica of the primary's database: for
+    /// reads (streams, the log, views and documents), which may lag the primary by
+    /// the replica's replay delay; every write fails. The schema is neither created
+    /// nor migrated (the primary does that, and the replica replays it): `connect`
+    /// fails when the replica has not yet replayed the schema this code needs.
+    /// Compare [`head_position`](cqrs_core::EventStore::head_position) with a
+    /// position a write answered to read your own writes.
+    pub fn replica(mut self) -> Self {
+        self.replica = true;
+        self
     }
 
     /// Names the store's connections (`application_name`), so operators can find
@@ -173,6 +188,21 @@ impl PostgresOptions {
             .connect_lazy_with(options);
         // Connect once now, so a wrong URL fails here with the address named.
         let mut conn = pool.acquire().await.map_err(connection_error)?;
+        if self.replica {
+            let channel = String::new();
+            migrate::check_replica(&mut conn, &self.schema).await?;
+            drop(conn);
+            return Ok(PostgresEventStore {
+                inner: Arc::new(Inner {
+                    committer: GroupCommit::new(PgWriter { pool }),
+                    schema: self.schema,
+                    channel,
+                    url: redacted,
+                    head: watch::channel(0).0,
+                    listening: AtomicBool::new(true),
+                }),
+            });
+        }
         let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
         (&mut *conn)
             .execute(create.as_str())

@@ -31,6 +31,11 @@ pub struct Cli {
     )]
     pub database_url: Option<String>,
 
+    /// Read carts and histories from this PostgreSQL streaming replica of the
+    /// `--database-url` database (writes still go to the primary).
+    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
+    pub replica_url: Option<String>,
+
     /// The PostgreSQL schema to keep the tables in.
     #[arg(long, global = true, default_value = "public", value_name = "NAME")]
     pub schema: String,

@@ -13,23 +13,20 @@ use clap::Parser;
 use cqrs_core::Store;
 use cqrs_core::StoreError;
 use cqrs_core::runner::{RunState, RunnerOptions, error_chain};
-use cqrs_postgres::PostgresOptions;
+use cqrs_postgres::{PostgresEventStore, PostgresOptions};
 use cqrs_sqlite::SqliteEventStore;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match &cli.database_url {
-        Some(url) => match PostgresOptions::new(url)
-            .schema(&cli.schema)
-            .connect()
-            .await
-        {
-            Ok(store) => run(store, &cli).await,
+        Some(url) => match connect_postgres(url, &cli).await {
+            Ok((store, replica)) => run(store, replica, &cli).await,
             Err(error) => Err(Failure::Store(error)),
         },
+        None if cli.replica_url.is_some() => Err(Failure::ReplicaNeedsPostgres),
         None => match SqliteEventStore::open(&cli.db).await {
-            Ok(store) => run(store, &cli).await,
+            Ok(store) => run(store, None, &cli).await,
             Err(error) => Err(Failure::Store(error)),
         },
     };
@@ -42,8 +39,32 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The primary, and the streaming replica reads go to when `--replica-url` names one.
+async fn connect_postgres(
+    url: &str,
+    cli: &Cli,
+) -> Result<(PostgresEventStore, Option<PostgresEventStore>), StoreError> {
+    let store = PostgresOptions::new(url)
+        .schema(&cli.schema)
+        .connect()
+        .await?;
+    let replica = match &cli.replica_url {
+        Some(replica) => Some(
+            PostgresOptions::new(replica)
+                .schema(&cli.schema)
+                .replica()
+                .connect()
+                .await?,
+        ),
+        None => None,
+    };
+    Ok((store, replica))
+}
+
 #[derive(Debug, thiserror::Error)]
 enum Failure {
+    #[error("--replica-url reads from a PostgreSQL replica: give --database-url (the primary) too")]
+    ReplicaNeedsPostgres,
     #[error("{}", error_chain(.0))]
     Store(StoreError),
     #[error(transparent)]
@@ -56,10 +77,10 @@ enum Failure {
     ReadDatabase(String),
 }
 
-async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
+async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
         Command::Serve { addr } => {
-            let app = app(store, cli).await?;
+            let app = app(store, replica, cli).await?;
             return serve(app, *addr).await;
         }
         Command::Projections {
@@ -70,7 +91,7 @@ async fn run<S: Store>(store: S, cli: &Cli) -> Result<(), Failure> {
         }
         _ => {}
     }
-    let app = app(store, cli).await?;
+    let app = app(store, replica, cli).await?;
     let json = cli.json;
     let write = |cart_id: &str, command: CartCommand, expected: Option<u64>| {
         let app = &app;
@@ -273,8 +294,11 @@ async fn stop_signal() {
 }
 
 /// The application as the command line configures it.
-async fn app<S: Store>(store: S, cli: &Cli) -> Result<CartApp<S>, Failure> {
-    let app = CartApp::new(store).payment_window(payment_window(cli));
+async fn app<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<CartApp<S>, Failure> {
+    let mut app = CartApp::new(store).payment_window(payment_window(cli));
+    if let Some(replica) = replica {
+        app = app.replica(replica);
+    }
     Ok(match read_database(cli).await? {
         Some(pool) => app.read_database(pool),
         None => app,

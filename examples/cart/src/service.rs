@@ -1,7 +1,7 @@
 //! The application: commands go to the aggregate, queries to the read models.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cqrs_core::inline::{StreamDocuments, rebuild_documents};
 use cqrs_core::runner::{Progress, RunState, Waiting, error_chain};
@@ -71,6 +71,9 @@ pub struct CartApp<S: Store> {
     carts: Repository<Cart, S>,
     top: TopProductsSide<S>,
     orders: Orders<S>,
+    /// Where carts and histories are read from, when not the primary: a streaming
+    /// replica.
+    replica: Option<S>,
 }
 
 impl<S: Store> CartApp<S> {
@@ -86,6 +89,7 @@ impl<S: Store> CartApp<S> {
             carts: Repository::new(store).with_cache(10_000),
             top,
             orders,
+            replica: None,
         }
     }
 
@@ -94,6 +98,41 @@ impl<S: Store> CartApp<S> {
     pub fn read_database(mut self, pool: sqlx::AnyPool) -> Self {
         self.top = TopProductsSide::new(self.store().clone(), Some(pool));
         self
+    }
+
+    /// Serves cart contents, time travel and histories from `replica`, a read-only
+    /// copy of the store's database (a PostgreSQL streaming replica). Such reads may
+    /// lag; one that carries a write's position waits for the replica to pass it
+    /// ([`wait_for_position`](Self::wait_for_position)).
+    pub fn replica(mut self, replica: S) -> Self {
+        self.replica = Some(replica);
+        self
+    }
+
+    /// Waits (up to 2 s) until the store that serves reads has what was written up to
+    /// `position`; else [`AppError::Behind`] with how far it is. Immediate without a
+    /// replica.
+    pub async fn wait_for_position(&self, position: u64) -> Result<(), AppError> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let replayed = self.reader().head_position().await?;
+            if replayed >= position {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(AppError::Behind {
+                    view: "replica",
+                    position: replayed,
+                    wanted: position,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The store reads are served from: the replica, or the store itself.
+    fn reader(&self) -> &S {
+        self.replica.as_ref().unwrap_or(self.store())
     }
 
     /// Payments are due this long after they are asked for (default 15 minutes).
@@ -244,10 +283,10 @@ impl<S: Store> CartApp<S> {
         check_cart_id(cart_id)?;
         let stream_id = Cart::stream_id(cart_id);
         let document = self
-            .store()
+            .reader()
             .load_document(CartView::NAME, &stream_id)
             .await?;
-        let version = self.store().stream_version(&stream_id).await?;
+        let version = self.reader().stream_version(&stream_id).await?;
         match document {
             Some(document) if document.version >= version => {
                 Ok(StreamDocuments::<CartView>::decode(document)?)
@@ -389,7 +428,7 @@ impl<S: Store> CartApp<S> {
         let mut events = Vec::new();
         loop {
             let page = self
-                .store()
+                .reader()
                 .read_stream(&stream, events.len() as u64 + 1, 1_000)
                 .await?;
             let done = page.len() < 1_000;

@@ -34,6 +34,15 @@ pub(super) struct ChangeQuantity {
 #[serde(deny_unknown_fields)]
 pub(super) struct CartQuery {
     as_of_version: Option<u64>,
+    /// Answer only once reads have caught up with this position (a write's).
+    min_position: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct HistoryQuery {
+    /// Answer only once reads have caught up with this position (a write's).
+    min_position: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +164,9 @@ pub(super) async fn get_cart<S: Store>(
     Path(cart_id): Path<String>,
     Query(query): Query<CartQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(position) = query.min_position {
+        app.wait_for_position(position).await?;
+    }
     let view = match query.as_of_version {
         Some(version) => app.cart_at(&cart_id, version).await?,
         None => app.cart(&cart_id).await?,
@@ -165,7 +177,11 @@ pub(super) async fn get_cart<S: Store>(
 pub(super) async fn history<S: Store>(
     State(app): State<AppState<S>>,
     Path(cart_id): Path<String>,
+    Query(query): Query<HistoryQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(position) = query.min_position {
+        app.wait_for_position(position).await?;
+    }
     let history = app.history(&cart_id).await?;
     let version = history.last().map_or(0, |e| e.version);
     Ok((etag(version), Json(history)).into_response())
