@@ -9,9 +9,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use cart::domain::CartEvent;
-use cart::views::ProductPopularity;
+use cart::views::{ProductPopularity, TopProducts};
 use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
-use cqrs_core::{EventStore, ExpectedVersion, Metadata, NewEvent, Projection, ViewStore};
+use cqrs_core::{
+    EventStore, ExpectedVersion, Metadata, NewEvent, Projection, QueryHandler, ViewStore,
+};
 use support::{Backend, on_every_store_with_store as on_every_store};
 
 /// Appends `carts` carts of `per_cart` `ItemAdded` events over 12 products.
@@ -65,7 +67,13 @@ struct Worker {
 
 impl Worker {
     fn start(backend: &Backend, batch_size: usize) -> Worker {
+        Self::start_with(backend, batch_size, &[])
+    }
+
+    /// A worker with more arguments (such as a read database).
+    fn start_with(backend: &Backend, batch_size: usize, extra: &[String]) -> Worker {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cart"));
+        command.args(extra);
         match backend {
             Backend::Sqlite(path) => command.arg("--db").arg(path).env_remove("DATABASE_URL"),
             Backend::Postgres { url, schema } => {
@@ -136,7 +144,115 @@ impl Drop for Worker {
     }
 }
 
-on_every_store!(a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting);
+on_every_store!(
+    a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting,
+    a_worker_killed_mid_batch_into_a_read_database_resumes_exactly_once,
+);
+
+/// A read database for the backend's kind: a SQLite file, or a fresh schema in
+/// PostgreSQL's `root` database (the event store's is `test`); its URL and a pool.
+async fn read_database(backend: &Backend) -> (String, sqlx::AnyPool) {
+    sqlx::any::install_default_drivers();
+    let url = match backend {
+        Backend::Sqlite(path) => format!("sqlite://{}-read.db?mode=rwc", path.display()),
+        Backend::Postgres { url, schema } => {
+            let root = match url.rsplit_once('/') {
+                Some((server, _)) => format!("{server}/root"),
+                None => url.clone(),
+            };
+            let admin = sqlx::PgPool::connect(&root).await.unwrap();
+            sqlx::query(&format!("CREATE SCHEMA {schema}_read"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            format!("{root}?options=-c%20search_path%3D{schema}_read")
+        }
+    };
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    (url, pool)
+}
+
+/// The table's checkpoint (0 before the first batch).
+async fn table_checkpoint(pool: &sqlx::AnyPool) -> u64 {
+    let position: Option<i64> =
+        sqlx::query_scalar("SELECT position FROM cqrs_checkpoints WHERE name = 'top_products'")
+            .fetch_optional(pool)
+            .await
+            .unwrap_or(None);
+    position.map_or(0, |p| u64::try_from(p).unwrap())
+}
+
+/// `top_products` killed with SIGKILL while it writes batches into a read database,
+/// restarted: the table holds every event's effect exactly once, as a build from
+/// scratch does.
+async fn a_worker_killed_mid_batch_into_a_read_database_resumes_exactly_once<S>(
+    backend: &Backend,
+    store: S,
+) where
+    S: EventStore + ViewStore + cqrs_core::LogFollower + Clone,
+{
+    seed(&store, 0, 400, 100).await;
+    let head = store.head_position().await.unwrap();
+    let (url, pool) = read_database(backend).await;
+    let args = ["--read-database-url".to_owned(), url.clone()];
+
+    let worker = Worker::start_with(backend, 50, &args);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while table_checkpoint(&pool).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the worker never committed a batch"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    worker.kill();
+    let after_kill = table_checkpoint(&pool).await;
+    assert!(
+        after_kill < head,
+        "killed at {after_kill}: unfinished (head {head})"
+    );
+
+    let worker = Worker::start_with(backend, 50, &args);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while table_checkpoint(&pool).await < head {
+        assert!(
+            Instant::now() < deadline,
+            "the restarted worker did not reach the head"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(worker);
+    let rows: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT sku, units, times_added FROM top_products ORDER BY sku")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let expected = from_scratch(&store)
+        .await
+        .query(TopProducts { limit: 1_000 });
+    let mut expected: Vec<(String, i64, i64)> = expected
+        .into_iter()
+        .map(|p| (p.sku, p.units as i64, p.times_added as i64))
+        .collect();
+    expected.sort();
+    assert_eq!(rows, expected, "the table equals a build from scratch");
+    pool.close().await;
+    match backend {
+        Backend::Sqlite(path) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}-read.db{suffix}", path.display()));
+            }
+        }
+        Backend::Postgres { schema, .. } => {
+            let root = url.split('?').next().unwrap_or(&url);
+            let admin = sqlx::PgPool::connect(root).await.unwrap();
+            sqlx::query(&format!("DROP SCHEMA {schema}_read CASCADE"))
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+    }
+}
 
 async fn a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting<S>(
     backend: &Backend,
