@@ -6,5 +6,6 @@ pub mod ceiling;
 pub mod chart;
 pub mod http_load;
 pub mod lag;
+pub mod read_side;
 pub mod stats;
 pub mod workload;

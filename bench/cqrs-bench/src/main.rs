@@ -18,7 +18,8 @@ use clap::{Parser, ValueEnum};
 use cqrs_bench::http_load::{HotCartHttp, hot_cart_over_http};
 use cqrs_bench::stats::Figure;
 use cqrs_bench::workload::{self, Shape, StoreFigures};
-use cqrs_bench::{ceiling, chart};
+use cqrs_bench::{ceiling, chart, read_side};
+use cqrs_core::EventStore;
 use cqrs_postgres::{PostgresEventStore, PostgresOptions, testing};
 use cqrs_sqlite::SqliteEventStore;
 use serde::Serialize;
@@ -65,6 +66,14 @@ struct Args {
     /// to measure its lag; 0 skips it.
     #[arg(long, default_value_t = 0)]
     lag_seconds: u64,
+    /// The database on the same PostgreSQL server that holds the separate read
+    /// database's tables (E and Q into and from it).
+    #[arg(long, default_value = "root")]
+    read_database: String,
+    /// A streaming replica of `--database-url`'s server: R and Q are also measured
+    /// there, beside the primary's.
+    #[arg(long)]
+    replica_url: Option<String>,
     /// Keep the PostgreSQL schema afterwards, to look at it (its name is printed).
     #[arg(long)]
     keep_schema: bool,
@@ -121,6 +130,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let path = temp_file("cqrs-bench");
                 let store = SqliteEventStore::open(&path).await?;
                 let mut figures = workload::run(store.clone(), "sqlite", &shape).await;
+                let read_path = temp_file("cqrs-bench-read");
+                let read_url = format!("sqlite://{}?mode=rwc", read_path.display());
+                let (e, q) =
+                    read_side::read_database(store.clone(), &read_url, shape.queries).await;
+                (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
+                remove_sqlite(&read_path);
                 figures.e_ceiling = Some(ceiling::sqlite_select(store.pool()).await);
                 let inserts_path = temp_file("cqrs-bench-ceiling");
                 let inserts = ceiling_inserts(&shape);
@@ -134,6 +149,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             StoreKind::Postgres => {
                 let store = postgres(&args.database_url, shape.writers).await?;
                 let mut figures = workload::run(store.clone(), "postgres", &shape).await;
+                let read_schema = format!("{}_read", store.schema());
+                let read_server = with_database(&args.database_url, &args.read_database);
+                let admin = sqlx::PgPool::connect(&read_server).await?;
+                sqlx::query(&format!("CREATE SCHEMA {read_schema}"))
+                    .execute(&admin)
+                    .await?;
+                let in_schema =
+                    |url: &str| format!("{url}?options=-c%20search_path%3D{read_schema}");
+                let (e, q) = read_side::read_database(
+                    store.clone(),
+                    &in_schema(&read_server),
+                    shape.queries,
+                )
+                .await;
+                (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
+                if let Some(replica_url) = &args.replica_url {
+                    let head = store.head_position().await?;
+                    let replica = replica(replica_url, store.schema()).await?;
+                    figures.r_replica = Some(read_side::loads_from(replica, head, &shape).await);
+                    let copy = in_schema(&with_database(replica_url, &args.read_database));
+                    figures.q_replica = Some(replica_top_ten(&copy, shape.queries).await?);
+                }
+                sqlx::query(&format!("DROP SCHEMA {read_schema} CASCADE"))
+                    .execute(&admin)
+                    .await?;
                 figures.e_ceiling = Some(ceiling::postgres_select(store.pool()).await);
                 let inserts = ceiling_inserts(&shape);
                 figures.w_ceiling =
@@ -182,6 +222,52 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(&chart, chart::svg(&results, &title))?;
     println!("wrote {} and {}", json.display(), chart.display());
     Ok(())
+}
+
+/// `url` with its database replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    match url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{database}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The replica's event store in `schema`, once it has replayed that schema.
+async fn replica(url: &str, schema: &str) -> Result<PostgresEventStore, cqrs_core::StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        match PostgresOptions::new(url)
+            .schema(schema)
+            .replica()
+            .connect()
+            .await
+        {
+            Ok(store) => return Ok(store),
+            Err(_) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Q from the replica's copy of the read tables, once it has them.
+async fn replica_top_ten(url: &str, queries: usize) -> Result<Figure, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let rows: Result<i64, _> = sqlx::query_scalar("SELECT count(*) FROM top_products")
+            .fetch_one(&pool)
+            .await;
+        if rows.is_ok_and(|n| n > 0) || std::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let figure = read_side::top_ten(&pool, queries).await;
+    pool.close().await;
+    Ok(figure)
 }
 
 /// W on two PostgreSQL nodes (two store handles, each with its writers) and on one,
@@ -281,6 +367,17 @@ fn print_figures(figures: &StoreFigures) {
         ("load, 100 events, loads/s", &figures.load_short),
         ("load, 100k events + snapshot", &figures.load_long_snapshot),
     ];
+    let elsewhere = [
+        ("E  into a read database, events/s", &figures.e_read_db),
+        ("Q  from the read database, q/s", &figures.q_read_db),
+        ("R  from the replica, loads/s", &figures.r_replica),
+        ("Q  from the replica, q/s", &figures.q_replica),
+    ];
+    let rows = rows.into_iter().chain(
+        elsewhere
+            .into_iter()
+            .filter_map(|(label, f)| f.as_ref().map(|f| (label, f))),
+    );
     for (label, figure) in rows {
         println!(
             "  {label:<32} {:>12.0}   p50 {:>9.1} us   p99 {:>9.1} us",

@@ -67,6 +67,18 @@ pub struct StoreFigures {
     /// A live projection's lag under a steady write load (`--lag-seconds`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub live_lag: Option<crate::lag::Lag>,
+    /// E into tables of a separate read database (SQLite and PostgreSQL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e_read_db: Option<Figure>,
+    /// Q by SQL from those tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q_read_db: Option<Figure>,
+    /// R from a PostgreSQL streaming replica (`--replica-url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r_replica: Option<Figure>,
+    /// Q from the replica's copy of the read database's tables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q_replica: Option<Figure>,
 }
 
 fn add(n: usize) -> CartCommand {
@@ -98,6 +110,10 @@ pub async fn run<S: BenchStore>(store: S, name: &str, shape: &Shape) -> StoreFig
         w_ceiling: None,
         e_ceiling: None,
         live_lag: None,
+        e_read_db: None,
+        q_read_db: None,
+        r_replica: None,
+        q_replica: None,
     }
 }
 
