@@ -76,4 +76,4 @@
 
 mod target;
 
-pub use target::{TableProjection, TableTarget};
+pub use target::{BatchError, TableProjection, TableTarget};

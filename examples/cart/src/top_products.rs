@@ -2,6 +2,7 @@
 //! store's database (the default), or real tables in a read database of its own
 //! (`--read-db`, `--read-database-url`), which reporting tools can query.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,7 @@ use cqrs_core::runner::{
     RunnerOptions,
 };
 use cqrs_core::{EventHeader, HandlerError, Projection, QueryHandler, Store};
-use cqrs_sql::{TableProjection, TableTarget};
+use cqrs_sql::{BatchError, TableProjection, TableTarget};
 use sqlx::{Any, AnyPool};
 use tokio::sync::{Mutex, watch};
 
@@ -52,17 +53,50 @@ impl TableProjection<Any> for TopProductsTable {
         let CartEvent::ItemAdded { sku, quantity, .. } = event else {
             return Ok(());
         };
-        sqlx::query(
-            "INSERT INTO top_products (sku, units, times_added) VALUES ($1, $2, 1)
-             ON CONFLICT (sku) DO UPDATE SET units = top_products.units + excluded.units,
-                                             times_added = top_products.times_added + 1",
-        )
-        .bind(sku)
-        .bind(i64::from(quantity))
-        .execute(db)
-        .await?;
+        add_units(db, &sku, i64::from(quantity), 1).await
+    }
+
+    /// One upsert per product the batch touches, not one per event.
+    async fn apply_batch(
+        &self,
+        db: &mut sqlx::AnyConnection,
+        events: Vec<(EventHeader, CartEvent)>,
+    ) -> Result<(), BatchError> {
+        let mut added: BTreeMap<String, (EventHeader, i64, i64)> = BTreeMap::new();
+        for (header, event) in events {
+            if let CartEvent::ItemAdded { sku, quantity, .. } = event {
+                let entry = added.entry(sku).or_insert((header, 0, 0));
+                entry.1 = entry.1.saturating_add(i64::from(quantity));
+                entry.2 += 1;
+            }
+        }
+        for (sku, (header, units, times)) in added {
+            if let Err(source) = add_units(db, &sku, units, times).await {
+                return Err(BatchError { header, source });
+            }
+        }
         Ok(())
     }
+}
+
+/// Adds `units` over `times` adds to a product's row.
+async fn add_units(
+    db: &mut sqlx::AnyConnection,
+    sku: &str,
+    units: i64,
+    times: i64,
+) -> Result<(), HandlerError> {
+    sqlx::query(
+        "INSERT INTO top_products (sku, units, times_added) VALUES ($1, $2, $3)
+         ON CONFLICT (sku) DO UPDATE SET units = top_products.units + excluded.units,
+                                         times_added = top_products.times_added + excluded.times_added",
+    )
+    .bind(sku)
+    .bind(units)
+    .bind(times)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// The `top_products` runner, on either side.
