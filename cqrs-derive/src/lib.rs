@@ -19,6 +19,7 @@ mod fields;
 mod process;
 mod projection;
 mod query;
+mod table;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -65,4 +66,13 @@ pub fn derive_query(input: TokenStream) -> TokenStream {
 pub fn derive_process_manager(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     process::derive(&input).into()
+}
+
+/// Derives `cqrs_sql::TableProjection` for a read model kept as tables in a read
+/// database: each handled variant calls an `async` method with the connection, the
+/// header and the variant's fields. Use it through `cqrs-sql`.
+#[proc_macro_derive(TableProjection, attributes(table, cqrs))]
+pub fn derive_table_projection(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    table::derive(&input).into()
 }

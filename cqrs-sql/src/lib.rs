@@ -1,6 +1,8 @@
 //! Read models as tables you own, in a database of their own: the read side of
 //! CQRS on its own storage. A [`TableProjection`] writes each event's effect with
-//! ordinary SQL (through `sqlx`, on SQLite or PostgreSQL); a [`TableTarget`] runs it
+//! ordinary SQL (through `sqlx`, on SQLite or PostgreSQL), one `async` method per
+//! handled variant with `#[derive(TableProjection)]` (or the trait by hand, to
+//! write a whole batch at once with `apply_batch`); a [`TableTarget`] runs it
 //! under a [`ProjectionRunner`](cqrs_core::runner::ProjectionRunner) that follows the
 //! event store's log, and saves the projection's checkpoint in the same transaction
 //! as the batch's rows, in the read database (table `cqrs_checkpoints`). So each
@@ -14,50 +16,68 @@
 //!
 //! ```
 //! use cqrs_core::runner::ProjectionRunner;
-//! use cqrs_core::{DomainEvent, EventHeader, EventStore, ExpectedVersion, HandlerError, InMemoryEventStore, Metadata, NewEvent};
+//! use cqrs_core::{DomainEvent, EventHeader, EventStore, ExpectedVersion, InMemoryEventStore, Metadata, NewEvent};
 //! use cqrs_sql::{TableProjection, TableTarget};
 //! use serde::{Deserialize, Serialize};
-//! use sqlx::Sqlite;
 //!
 //! #[derive(Debug, Serialize, Deserialize, DomainEvent)]
 //! enum ShelfEvent {
 //!     Stocked { sku: String, units: u32 },
+//!     Sold { sku: String, units: u32 },
 //! }
 //!
+//! const SCHEMA: &[&str] =
+//!     &["CREATE TABLE IF NOT EXISTS units (sku TEXT PRIMARY KEY, units BIGINT NOT NULL)"];
+//! const CLEAR: &[&str] = &["DELETE FROM units"];
+//!
 //! /// Units per product, as a table a report can read.
+//! #[derive(TableProjection)]
+//! #[table(db = sqlx::Sqlite, event = ShelfEvent, handles(Stocked, Sold), schema = SCHEMA, clear = CLEAR)]
 //! struct Units;
 //!
-//! impl TableProjection<Sqlite> for Units {
-//!     const NAME: &'static str = "units";
-//!     type Event = ShelfEvent;
-//!     const SCHEMA: &'static [&'static str] =
-//!         &["CREATE TABLE IF NOT EXISTS units (sku TEXT PRIMARY KEY, units BIGINT NOT NULL)"];
-//!     const CLEAR: &'static [&'static str] = &["DELETE FROM units"];
-//!
-//!     async fn apply(
+//! impl Units {
+//!     async fn on_stocked(
 //!         &self,
 //!         db: &mut sqlx::SqliteConnection,
 //!         _: &EventHeader,
-//!         event: ShelfEvent,
-//!     ) -> Result<(), HandlerError> {
-//!         let ShelfEvent::Stocked { sku, units } = event;
-//!         sqlx::query(
-//!             "INSERT INTO units (sku, units) VALUES ($1, $2)
-//!              ON CONFLICT (sku) DO UPDATE SET units = units.units + excluded.units",
-//!         )
-//!         .bind(sku)
-//!         .bind(i64::from(units))
-//!         .execute(db)
-//!         .await?;
-//!         Ok(())
+//!         sku: String,
+//!         units: u32,
+//!     ) -> Result<(), sqlx::Error> {
+//!         add(db, sku, i64::from(units)).await
 //!     }
+//!
+//!     async fn on_sold(
+//!         &self,
+//!         db: &mut sqlx::SqliteConnection,
+//!         _: &EventHeader,
+//!         sku: String,
+//!         units: u32,
+//!     ) -> Result<(), sqlx::Error> {
+//!         add(db, sku, -i64::from(units)).await
+//!     }
+//! }
+//!
+//! async fn add(db: &mut sqlx::SqliteConnection, sku: String, units: i64) -> Result<(), sqlx::Error> {
+//!     sqlx::query(
+//!         "INSERT INTO units (sku, units) VALUES ($1, $2)
+//!          ON CONFLICT (sku) DO UPDATE SET units = units.units + excluded.units",
+//!     )
+//!     .bind(sku)
+//!     .bind(units)
+//!     .execute(db)
+//!     .await?;
+//!     Ok(())
 //! }
 //!
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! let store = InMemoryEventStore::new();
-//! let stocked = ShelfEvent::Stocked { sku: "apple".into(), units: 3 };
-//! let event = NewEvent::from_event(&stocked, Metadata::default())?;
-//! store.append("shelf-1", ExpectedVersion::Any, vec![event]).await?;
+//! for event in [
+//!     ShelfEvent::Stocked { sku: "apple".into(), units: 5 },
+//!     ShelfEvent::Sold { sku: "apple".into(), units: 2 },
+//! ] {
+//!     let event = NewEvent::from_event(&event, Metadata::default())?;
+//!     store.append("shelf-1", ExpectedVersion::Any, vec![event]).await?;
+//! }
 //!
 //! // One connection: each connection to `sqlite::memory:` is a database of its own.
 //! let read_db = sqlx::sqlite::SqlitePoolOptions::new()
@@ -76,4 +96,14 @@
 
 mod target;
 
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
 pub use target::{BatchError, TableProjection, TableTarget};
+
+/// `#[derive(TableProjection)]`: `#[table(db = sqlx::Sqlite, event = E, handles(A, B = method),
+/// schema = SCHEMA, clear = CLEAR)]`, each handled variant calling
+/// `async fn on_<variant>(&self, db: &mut <connection>, header: &EventHeader, <fields>)`.
+/// See the crate docs for an example.
+pub use cqrs_derive::TableProjection;

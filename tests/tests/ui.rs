@@ -19,6 +19,7 @@ fn ui() {
         "projection",
         "query",
         "process",
+        "table",
         "attr",
     ] {
         cases.compile_fail(format!("ui/{group}/*.rs"));

@@ -85,7 +85,7 @@ impl<'a> ProjectionType<'a> {
     }
 }
 
-fn parse_handles(
+pub(crate) fn parse_handles(
     cx: &Ctxt,
     meta: &syn::meta::ParseNestedMeta<'_>,
 ) -> syn::Result<(Vec<Handled>, bool)> {

@@ -1,6 +1,6 @@
 //! `#[derive(Projection)]`.
 
-mod ast;
+pub(crate) mod ast;
 mod check;
 mod expand;
 
