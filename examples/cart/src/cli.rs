@@ -71,8 +71,11 @@ pub struct Cli {
 pub enum Command {
     /// Put units of a product in a cart (creating the cart).
     Add {
+        /// The cart (any name: `alice`, `42`).
         cart_id: String,
+        /// The product.
         sku: String,
+        /// Units to add.
         quantity: u32,
         /// Unit price in currency units, such as 1.99.
         #[arg(value_parser = parse_price)]
@@ -83,42 +86,58 @@ pub enum Command {
     },
     /// Set a product's quantity (0 removes it).
     SetQuantity {
+        /// The cart (any name: `alice`, `42`).
         cart_id: String,
+        /// The product.
         sku: String,
+        /// The new quantity; 0 removes the product.
         quantity: u32,
+        /// Refuse unless the cart is at this version.
         #[arg(long)]
         expected_version: Option<u64>,
     },
     /// Take a product out of a cart.
     Remove {
+        /// The cart (any name: `alice`, `42`).
         cart_id: String,
+        /// The product.
         sku: String,
+        /// Refuse unless the cart is at this version.
         #[arg(long)]
         expected_version: Option<u64>,
     },
     /// Take every product out of a cart.
     Clear {
+        /// The cart (any name: `alice`, `42`).
         cart_id: String,
+        /// Refuse unless the cart is at this version.
         #[arg(long)]
         expected_version: Option<u64>,
     },
     /// Check a cart out; it no longer changes afterwards.
     Checkout {
+        /// The cart (any name: `alice`, `42`).
         cart_id: String,
+        /// Refuse unless the cart is at this version.
         #[arg(long)]
         expected_version: Option<u64>,
     },
     /// Show a cart's contents and total.
     Show {
+        /// The cart (any name: `alice`, `42`).
         cart_id: String,
         /// Show the cart as it was at this version.
         #[arg(long)]
         as_of_version: Option<u64>,
     },
     /// Show every event of a cart, with versions and times.
-    History { cart_id: String },
+    History {
+        /// The cart.
+        cart_id: String,
+    },
     /// The products most often added, across all carts.
     TopProducts {
+        /// How many products.
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
@@ -146,6 +165,7 @@ pub enum Command {
     },
     /// Serve the HTTP API (and keep `top_products` and the order fulfilment running).
     Serve {
+        /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
     },
@@ -249,14 +269,14 @@ pub fn history_table(cart_id: &str, history: &[HistoryEntry]) -> String {
     let mut out = format!("history of cart {cart_id}\n");
     out.push_str(&format!(
         "{:>7}  {:>8}  {:<25}  {:<22}  {}\n",
-        "VERSION", "POSITION", "RECORDED AT", "EVENT", "DATA"
+        "VERSION", "POSITION", "RECORDED AT (UTC)", "EVENT", "DATA"
     ));
     for entry in history {
         out.push_str(&format!(
             "{:>7}  {:>8}  {:<25}  {:<22}  {}\n",
             entry.version,
             entry.position,
-            entry.recorded_at.format("%Y-%m-%d %H:%M:%S%.3f"),
+            entry.recorded_at.format("%Y-%m-%d %H:%M:%S%.3fZ"),
             entry.event,
             entry.data
         ));

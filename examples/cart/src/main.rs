@@ -33,8 +33,47 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {failure}");
-            ExitCode::FAILURE
+            let (code, kind) = failure.kind();
+            if cli.json {
+                let error = serde_json::json!({
+                    "error": { "code": kind, "message": failure.to_string() }
+                });
+                eprintln!("{error}");
+            } else {
+                eprintln!("error: {failure}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+impl Failure {
+    /// The exit code and a machine-readable kind: 3 not found, 4 refused (a rule, a
+    /// conflict, bad input), 5 unavailable for now (try again), 1 anything else.
+    fn kind(&self) -> (u8, &'static str) {
+        match self {
+            Failure::App(
+                AppError::UnknownCart(_)
+                | AppError::UnknownOrder(_)
+                | AppError::NoSuchVersion { .. }
+                | AppError::UnknownProjection(_),
+            ) => (3, "not_found"),
+            Failure::App(
+                AppError::Rejected(_)
+                | AppError::Conflict { .. }
+                | AppError::InvalidCartId(..)
+                | AppError::Unstorable(_)
+                | AppError::Stock(_)
+                | AppError::Payment(_)
+                | AppError::Unsupported(_),
+            )
+            | Failure::ReplicaNeedsPostgres => (4, "refused"),
+            Failure::App(
+                AppError::Busy { .. } | AppError::Behind { .. } | AppError::Unavailable(_),
+            ) => (5, "unavailable"),
+            Failure::Store(error) if error.is_transient() => (5, "unavailable"),
+            Failure::ReadDatabase(_) => (5, "unavailable"),
+            _ => (1, "failed"),
         }
     }
 }
@@ -201,7 +240,12 @@ async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Fa
                 })
                 .await?;
             bar.finish_and_clear();
-            println!("rebuilt {name}: {done} events");
+            let what = if name == "cart_view" {
+                "documents"
+            } else {
+                "events"
+            };
+            println!("rebuilt {name}: {done} {what}");
             Ok(())
         }
         Command::Stock {
@@ -357,16 +401,16 @@ async fn work<S: Store>(
     let mut runner = TopRunner::new(&store, tables.as_ref(), options);
     let mut status = runner.watch_status();
     let printer = tokio::spawn(async move {
-        let mut last: Option<RunState> = None;
+        // A line when the state changes kind or the checkpoint moves; an idle
+        // worker prints nothing.
+        let mut last: Option<(std::mem::Discriminant<RunState>, u64)> = None;
         while status.changed().await.is_ok() {
             let current = status.borrow_and_update().clone();
-            let kind = std::mem::discriminant(&current.state);
-            if last.as_ref().map(std::mem::discriminant) == Some(kind)
-                && current.state != RunState::Live
-            {
+            let seen = (std::mem::discriminant(&current.state), current.checkpoint);
+            if last == Some(seen) {
                 continue;
             }
-            last = Some(current.state.clone());
+            last = Some(seen);
             if json {
                 println!("{}", serde_json::to_string(&current).unwrap_or_default());
             } else {

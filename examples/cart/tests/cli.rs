@@ -75,3 +75,29 @@ fn a_second_run_sees_the_first_runs_cart() {
     assert!(!stale.status.success());
     assert!(String::from_utf8_lossy(&stale.stderr).contains("is at version 1, not 0"));
 }
+
+/// Scripts tell failures apart: an exit code per kind, and JSON on stderr under
+/// `--json`.
+#[test]
+fn failures_have_an_exit_code_per_kind_and_json_under_json() {
+    let db = TempDb(std::env::temp_dir().join(format!("cart-cli-codes-{}.db", std::process::id())));
+    drop(TempDb(db.0.clone()));
+    assert!(
+        cart(&db.0, &["add", "alice", "apple", "1", "0.40"])
+            .status
+            .success()
+    );
+
+    let missing = cart(&db.0, &["--json", "show", "nobody"]);
+    assert_eq!(missing.status.code(), Some(3), "not found");
+    let error: serde_json::Value = serde_json::from_slice(&missing.stderr).unwrap();
+    assert_eq!(error["error"]["code"], "not_found");
+    assert_eq!(error["error"]["message"], "cart `nobody` does not exist");
+
+    let refused = cart(&db.0, &["add", "alice", "apple", "0", "0.40"]);
+    assert_eq!(refused.status.code(), Some(4), "refused by a rule");
+    let conflict = cart(&db.0, &["clear", "alice", "--expected-version", "7"]);
+    assert_eq!(conflict.status.code(), Some(4), "a stale version");
+    let usage = cart(&db.0, &["add", "alice"]);
+    assert_eq!(usage.status.code(), Some(2), "clap's usage error");
+}
