@@ -160,6 +160,10 @@ async fn cqrs_es_memory(shape: &Shape) -> StoreFigures {
         w_ceiling: None,
         e_ceiling: None,
         live_lag: None,
+        e_read_db: None,
+        q_read_db: None,
+        r_replica: None,
+        q_replica: None,
     }
 }
 
@@ -243,6 +247,10 @@ async fn postgres_es(url: &str, shape: &Shape) -> Result<StoreFigures, Box<dyn s
         w_ceiling: None,
         e_ceiling: None,
         live_lag: None,
+        e_read_db: None,
+        q_read_db: None,
+        r_replica: None,
+        q_replica: None,
     })
 }
 
@@ -293,7 +301,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &shape,
     )
     .await;
+    // cqrs-es's `MemStore` prints a line on every load and commit (thousands per
+    // run); standard output is silenced while it runs, so the table stays readable.
+    let quiet = gag::Gag::stdout().ok();
     let peer = cqrs_es_memory(&shape).await;
+    drop(quiet);
     side_by_side(&ours, &peer);
     results.extend([ours, peer]);
     if !args.memory_only {
