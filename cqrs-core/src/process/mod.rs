@@ -167,6 +167,7 @@
 //! ```
 
 mod cause;
+mod deadlines;
 mod parking;
 mod target;
 

@@ -3,12 +3,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 
-use chrono::{DateTime, Utc};
-
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub(super) use super::cause::{Cause, Work};
+use super::deadlines::{Deadlines, pending_deadlines};
 use super::{CommandBus, ProcessManager, Route};
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::metadata::Metadata;
@@ -19,7 +18,7 @@ use crate::store::{EventStore, ReadAll, StoreError, StoredView, ViewStore};
 use crate::version::ExpectedVersion;
 
 /// The persisted name of an instance's records.
-const RECORD: &str = "process.handled";
+pub(super) const RECORD: &str = "process.handled";
 
 /// What an instance stream holds after each step.
 #[derive(Serialize, Deserialize)]
@@ -94,7 +93,7 @@ pub struct ProcessTarget<P, S, B> {
     /// Loaded at the first tick, then kept up to date by each step.
     pub(super) deadlines: Option<Deadlines>,
     /// Parked events per instance, loaded and kept with `deadlines`.
-    parked_counts: BTreeMap<String, usize>,
+    pub(super) parked_counts: BTreeMap<String, usize>,
     /// Failed attempts per event, in this process; at `park_after` it is parked.
     failures: HashMap<Uuid, u32>,
     park_after: u32,
@@ -161,71 +160,9 @@ where
             .await
     }
 
-    /// Fires every deadline that is due.
-    async fn fire_due_deadlines(&mut self) -> Result<(), ProjectionError> {
-        if self.deadlines.is_none() {
-            let records = self.latest_records().await?;
-            self.parked_counts = records
-                .iter()
-                .map(|(instance, record)| (instance.clone(), record.parked.len()))
-                .collect();
-            let deadlines = records
-                .into_iter()
-                .map(|(instance, record)| (instance, pending_deadlines(&record)))
-                .collect();
-            self.deadlines = Some(deadlines);
-        }
-        let now = Utc::now();
-        let due: Vec<(String, String, DateTime<Utc>)> = self
-            .deadlines
-            .iter()
-            .flatten()
-            .flat_map(|(instance, pending)| {
-                pending
-                    .iter()
-                    .filter(|(_, at)| *at <= now)
-                    .map(|(name, at)| (instance.clone(), name.clone(), *at))
-            })
-            .collect();
-        for (instance, name, at) in due {
-            let key = format!("{}/{instance}/{name}/{}", P::NAME, at.to_rfc3339());
-            let cause = Cause {
-                trigger: Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()),
-                position: 0,
-                what: format!("deadline `{name}` due {at}"),
-                header: None,
-            };
-            self.step(&instance, false, cause, Work::Deadline(&name, at))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// The last record of every instance.
-    pub(super) async fn latest_records(
-        &self,
-    ) -> Result<BTreeMap<String, Record<P>>, ProjectionError> {
-        let prefix = Self::instance_stream("");
-        let mut records = BTreeMap::new();
-        let mut from = 1;
-        loop {
-            let query = ReadAll::from_position(from).limit(1_000).only([RECORD]);
-            let page = self.store.read_all(query).await?;
-            let Some(last) = page.last().map(|e| e.header.position) else {
-                return Ok(records);
-            };
-            for recorded in page {
-                if let Some(instance) = recorded.header.stream_id.strip_prefix(&prefix) {
-                    records.insert(instance.to_owned(), decode_record(&recorded)?);
-                }
-            }
-            from = last + 1;
-        }
-    }
-
     /// Moves an instance on by one step (an event, a deadline), once: commands first,
     /// then the record, both with ids derived from the cause.
-    async fn step(
+    pub(super) async fn step(
         &mut self,
         instance: &str,
         starts: bool,
@@ -398,19 +335,6 @@ where
             }));
         };
         decode_record(&last)
-    }
-}
-
-/// Each instance's pending deadlines.
-pub(super) type Deadlines = BTreeMap<String, Vec<(String, DateTime<Utc>)>>;
-
-/// The deadlines of an instance that may fire: none when it is done or waits for an
-/// operator.
-fn pending_deadlines<P: ProcessManager>(record: &Record<P>) -> Vec<(String, DateTime<Utc>)> {
-    if record.done || !record.parked.is_empty() {
-        Vec::new()
-    } else {
-        record.state.deadlines()
     }
 }
 
