@@ -1,6 +1,8 @@
 //! What `#[derive(TableProjection)]` generates code against. Not part of the public
 //! API.
 
+pub use core::future::Future;
+pub use core::marker::Send;
 pub use core::result::Result;
 
 pub use cqrs_core::__private::{EventVariant, variant_id};
@@ -9,54 +11,63 @@ pub use sqlx::Database;
 
 pub use crate::target::TableProjection;
 
-/// A table projection's `async` handler for one variant: `&self`, the connection,
-/// the event's header, then each field of the variant by value, in order.
-#[diagnostic::on_unimplemented(
-    message = "this method cannot handle the event: its fields are `{Args}`",
-    label = "wrong handler signature",
-    note = "write `async fn handler(&self, db: &mut <the database's connection>, header: &EventHeader, <each field of the variant, by value, in order>)` returning `()` or `Result<(), E>`"
-)]
-pub trait TableHandler<P, DB: Database, Args> {
-    /// Calls the handler.
-    fn call(
-        self,
-        projection: &P,
-        db: &mut DB::Connection,
-        header: &EventHeader,
-        args: Args,
-    ) -> impl Future<Output = Result<(), HandlerError>>;
+/// The fn pointer type of a table handler of a variant whose fields are `Self`,
+/// for the connection type `C`: generated code coerces the user's method to it, so a
+/// method with other parameters is one error showing the signature to write.
+pub trait TableShape<P, C> {
+    /// `fn(&'a P, &'b mut C, &'c EventHeader, <each field>) -> R`.
+    type Handler<'a, 'b, 'c, R>
+    where
+        P: 'a,
+        C: 'b;
+
+    /// Calls `handler` with the fields spread out.
+    fn call<'a, 'b, 'c, R>(
+        handler: Self::Handler<'a, 'b, 'c, R>,
+        projection: &'a P,
+        db: &'b mut C,
+        header: &'c EventHeader,
+        args: Self,
+    ) -> R
+    where
+        P: 'a,
+        C: 'b;
 }
 
-macro_rules! impl_table_handler {
+macro_rules! impl_table_shape {
     ($($arg:ident),*) => {
-        #[diagnostic::do_not_recommend]
-        impl<P, DB, F, R, $($arg),*> TableHandler<P, DB, ($($arg,)*)> for F
-        where
-            DB: Database,
-            F: AsyncFnOnce(&P, &mut DB::Connection, &EventHeader, $($arg),*) -> R,
-            R: HandlerOutcome,
-        {
+        impl<P, C, $($arg),*> TableShape<P, C> for ($($arg,)*) {
+            type Handler<'a, 'b, 'c, R> = fn(&'a P, &'b mut C, &'c EventHeader, $($arg),*) -> R
+            where
+                P: 'a,
+                C: 'b;
+
             #[allow(non_snake_case)]
-            async fn call(
-                self,
-                projection: &P,
-                db: &mut DB::Connection,
-                header: &EventHeader,
-                args: ($($arg,)*),
-            ) -> Result<(), HandlerError> {
+            #[inline]
+            fn call<'a, 'b, 'c, R>(
+                handler: Self::Handler<'a, 'b, 'c, R>,
+                projection: &'a P,
+                db: &'b mut C,
+                header: &'c EventHeader,
+                args: Self,
+            ) -> R
+            where
+                P: 'a,
+                C: 'b,
+            {
                 let ($($arg,)*) = args;
-                self(projection, db, header, $($arg),*).await.into_result()
+                handler(projection, db, header, $($arg),*)
             }
         }
     };
 }
 
-impl_table_handler!();
-impl_table_handler!(A1);
-impl_table_handler!(A1, A2);
-impl_table_handler!(A1, A2, A3);
-impl_table_handler!(A1, A2, A3, A4);
-impl_table_handler!(A1, A2, A3, A4, A5);
-impl_table_handler!(A1, A2, A3, A4, A5, A6);
-impl_table_handler!(A1, A2, A3, A4, A5, A6, A7);
-impl_table_handler!(A1, A2, A3, A4, A5, A6, A7, A8);
+impl_table_shape!();
+impl_table_shape!(A1);
+impl_table_shape!(A1, A2);
+impl_table_shape!(A1, A2, A3);
+impl_table_shape!(A1, A2, A3, A4);
+impl_table_shape!(A1, A2, A3, A4, A5);
+impl_table_shape!(A1, A2, A3, A4, A5, A6);
+impl_table_shape!(A1, A2, A3, A4, A5, A6, A7);
+impl_table_shape!(A1, A2, A3, A4, A5, A6, A7, A8);

@@ -30,8 +30,18 @@ pub(crate) fn expand(table: &TableType<'_>) -> TokenStream {
             <#event as #private::EventVariant<{ #private::variant_id(#id) }>>
         };
         let fields = quote_spanned!(span=> #variant::Fields);
+        // Coerced to the exact signature first: other parameters, or a plain `fn`,
+        // is one error here, showing what to write.
         let call = quote_spanned! {method.span()=>
-            #private::TableHandler::<Self, #db, #fields>::call(<Self>::#method, self, __db, __header, __fields).await
+            {
+                let __handler: <#fields as #private::TableShape<Self, <#db as #private::Database>::Connection>>::Handler<'__a, '__b, '__c, _> =
+                    <Self>::#method;
+                #private::HandlerOutcome::into_result(
+                    <#fields as #private::TableShape<Self, <#db as #private::Database>::Connection>>::call(
+                        __handler, self, __db, __header, __fields,
+                    ).await,
+                )
+            }
         };
         quote_spanned! {span=>
             let __event = match #variant::into_fields(__event) {
@@ -48,15 +58,17 @@ pub(crate) fn expand(table: &TableType<'_>) -> TokenStream {
             const SCHEMA: &'static [&'static str] = #schema;
             const CLEAR: &'static [&'static str] = #clear;
 
-            async fn apply(
-                &self,
-                __db: &mut <#db as #private::Database>::Connection,
-                __header: &#private::EventHeader,
+            fn apply<'__a, '__b, '__c>(
+                &'__a self,
+                __db: &'__b mut <#db as #private::Database>::Connection,
+                __header: &'__c #private::EventHeader,
                 __event: #event,
-            ) -> #private::Result<(), #private::HandlerError> {
-                #(#attempts)*
-                let _ = __event;
-                #private::Result::Ok(())
+            ) -> impl #private::Future<Output = #private::Result<(), #private::HandlerError>> + #private::Send {
+                async move {
+                    #(#attempts)*
+                    let _ = __event;
+                    #private::Result::Ok(())
+                }
             }
         }
     }
