@@ -298,3 +298,18 @@ pub(crate) fn crate_path(cx: &Ctxt, attrs: &[Attribute]) -> syn::Path {
         .get()
         .unwrap_or_else(|| syn::parse_quote!(::cqrs_core))
 }
+
+/// A stable name: `name = "..."` as given (with its tokens, for errors), else the
+/// type's name in snake case.
+pub(crate) fn name_or_snake_case(
+    given: Option<syn::LitStr>,
+    ident: &syn::Ident,
+) -> (TokenStream, String) {
+    match given {
+        Some(lit) => (lit.to_token_stream(), lit.value()),
+        None => (
+            ident.to_token_stream(),
+            crate::case::snake_case(&ident.to_string()),
+        ),
+    }
+}

@@ -1,17 +1,14 @@
 //! The read side elsewhere: E and Q with `top_products` as tables in a read
 //! database of its own, and R and Q served by a PostgreSQL streaming replica.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use cart::domain::Cart;
 use cart::top_products::TopProductsTable;
-use cqrs_core::Repository;
 use cqrs_core::runner::ProjectionRunner;
 use cqrs_sql::TableTarget;
 
 use crate::stats::Figure;
-use crate::workload::{BenchStore, Shape, concurrently};
+use crate::workload::{BenchStore, Shape, timed_catch_up};
 
 /// E and Q against tables in the read database at `url` (SQLite or PostgreSQL):
 /// events through `top_products` into its tables, then the top ten products by SQL.
@@ -21,22 +18,8 @@ pub async fn read_database<S: BenchStore>(store: S, url: &str, queries: usize) -
         Ok(pool) => pool,
         Err(error) => panic!("cannot open the read database {url}: {error}"),
     };
-    let mut runner = ProjectionRunner::new(store, TableTarget::new(pool.clone(), TopProductsTable));
-    let mut latencies = Vec::new();
-    let mut last = Instant::now();
-    let started = Instant::now();
-    let progress = runner
-        .catch_up_with(|_| {
-            latencies.push(last.elapsed());
-            last = Instant::now();
-        })
-        .await;
-    let elapsed = started.elapsed();
-    let events = match progress {
-        Ok(progress) => progress.events,
-        Err(error) => panic!("catch-up into the read database failed: {error}"),
-    };
-    let e_read_db = Figure::new(events, elapsed, latencies);
+    let runner = ProjectionRunner::new(store, TableTarget::new(pool.clone(), TopProductsTable));
+    let e_read_db = timed_catch_up(runner).await;
     let q_read_db = top_ten(&pool, queries).await;
     pool.close().await;
     (e_read_db, q_read_db)
@@ -71,16 +54,5 @@ pub async fn loads_from<S: BenchStore>(store: S, head: u64, shape: &Shape) -> Fi
         assert!(Instant::now() < deadline, "the replica did not catch up");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let repository = Arc::new(Repository::<Cart, S>::new(store));
-    let commands = shape.commands_per_cart as u64;
-    concurrently(shape, 1, move |cart, _| {
-        let repository = repository.clone();
-        async move {
-            match repository.load(&cart.to_string()).await {
-                Ok(loaded) => assert_eq!(loaded.version, commands),
-                Err(error) => panic!("load of cart {cart} from the replica failed: {error}"),
-            }
-        }
-    })
-    .await
+    crate::workload::read(store, shape).await
 }

@@ -200,7 +200,7 @@ pub async fn write_on_two_nodes<S: BenchStore>(first: S, second: S, shape: &Shap
 }
 
 /// R: every cart loaded once, replaying its stream (no cache).
-async fn read<S: BenchStore>(store: S, shape: &Shape) -> Figure {
+pub async fn read<S: BenchStore>(store: S, shape: &Shape) -> Figure {
     let repository = Arc::new(Repository::<Cart, S>::new(store));
     let commands = shape.commands_per_cart as u64;
     concurrently(shape, 1, move |cart, _| {
@@ -221,7 +221,16 @@ async fn events<S: BenchStore>(
 ) -> (Figure, cqrs_core::runner::SharedView<ProductPopularity>) {
     let target = MemoryTarget::<ProductPopularity>::new();
     let view = target.view();
-    let mut runner = ProjectionRunner::new(store, target);
+    let figure = timed_catch_up(ProjectionRunner::new(store, target)).await;
+    (figure, view)
+}
+
+/// E for any target: the whole log through it once, each batch's latency timed.
+pub async fn timed_catch_up<S, T>(mut runner: ProjectionRunner<S, T>) -> Figure
+where
+    S: BenchStore,
+    T: cqrs_core::runner::CatchUpTarget,
+{
     let mut latencies = Vec::new();
     let mut last = Instant::now();
     let started = Instant::now();
@@ -234,9 +243,9 @@ async fn events<S: BenchStore>(
     let elapsed = started.elapsed();
     let events = match progress {
         Ok(progress) => progress.events,
-        Err(error) => panic!("catch-up failed: {error}"),
+        Err(error) => panic!("catch-up into `{}` failed: {error}", runner.target().name()),
     };
-    (Figure::new(events, elapsed, latencies), view)
+    Figure::new(events, elapsed, latencies)
 }
 
 /// Q: the top ten products, asked `queries` times.

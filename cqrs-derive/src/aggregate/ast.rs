@@ -1,7 +1,6 @@
 //! The aggregate's state type as the derive sees it.
 
 use crate::attr::{self, Attr};
-use crate::case::snake_case;
 use crate::ctxt::Ctxt;
 
 pub(crate) struct AggregateType<'a> {
@@ -59,13 +58,7 @@ impl<'a> AggregateType<'a> {
             }
             Ok(())
         });
-        let name = match name.get() {
-            Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
-            None => (
-                quote::ToTokens::to_token_stream(&input.ident),
-                snake_case(&input.ident.to_string()),
-            ),
-        };
+        let name = attr::name_or_snake_case(name.get(), &input.ident);
         AggregateType {
             original: input,
             crate_path,

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 
 use crate::attr::{self, Attr, Flag};
-use crate::case::{method_ident, snake_case};
+use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 
 pub(crate) struct ProcessType<'a> {
@@ -94,13 +94,7 @@ impl<'a> ProcessType<'a> {
             }
             Ok(())
         });
-        let name = match name.get() {
-            Some(lit) => (lit.to_token_stream(), lit.value()),
-            None => (
-                input.ident.to_token_stream(),
-                snake_case(&input.ident.to_string()),
-            ),
-        };
+        let name = attr::name_or_snake_case(name.get(), &input.ident);
         ProcessType {
             original: input,
             crate_path,

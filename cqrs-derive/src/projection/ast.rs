@@ -1,7 +1,7 @@
 //! The projection's read-model type as the derive sees it.
 
 use crate::attr::{self, Attr, Flag};
-use crate::case::{method_ident, snake_case};
+use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 
 pub(crate) struct ProjectionType<'a> {
@@ -61,13 +61,7 @@ impl<'a> ProjectionType<'a> {
             }
             Ok(())
         });
-        let name = match name.get() {
-            Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
-            None => (
-                quote::ToTokens::to_token_stream(&input.ident),
-                snake_case(&input.ident.to_string()),
-            ),
-        };
+        let name = attr::name_or_snake_case(name.get(), &input.ident);
         ProjectionType {
             original: input,
             crate_path,

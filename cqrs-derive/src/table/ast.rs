@@ -1,7 +1,6 @@
 //! The table projection's type as the derive sees it.
 
 use crate::attr::{self, Attr};
-use crate::case::snake_case;
 use crate::ctxt::Ctxt;
 use crate::projection::ast::{Handles, parse_handles};
 
@@ -58,13 +57,7 @@ impl<'a> TableType<'a> {
             }
             Ok(())
         });
-        let name = match name.get() {
-            Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
-            None => (
-                quote::ToTokens::to_token_stream(&input.ident),
-                snake_case(&input.ident.to_string()),
-            ),
-        };
+        let name = attr::name_or_snake_case(name.get(), &input.ident);
         TableType {
             original: input,
             crate_path,

@@ -17,46 +17,6 @@ use support::{Backend, on_every_store_with_store as on_every_store};
 
 on_every_store!(top_products_lives_in_the_read_database);
 
-/// A read database for the backend: a SQLite file, or a fresh schema in `root`.
-async fn read_database(backend: &Backend) -> (sqlx::AnyPool, String) {
-    sqlx::any::install_default_drivers();
-    let url = match backend {
-        Backend::Sqlite(path) => format!("sqlite://{}-read.db?mode=rwc", path.display()),
-        Backend::Postgres { url, schema } => {
-            let root = match url.rsplit_once('/') {
-                Some((server, _)) => format!("{server}/root"),
-                None => url.clone(),
-            };
-            let read_schema = format!("{schema}_read");
-            let admin = sqlx::PgPool::connect(&root).await.unwrap();
-            sqlx::query(&format!("CREATE SCHEMA {read_schema}"))
-                .execute(&admin)
-                .await
-                .unwrap();
-            format!("{root}?options=-c%20search_path%3D{read_schema}")
-        }
-    };
-    (sqlx::AnyPool::connect(&url).await.unwrap(), url)
-}
-
-async fn drop_read_database(backend: &Backend, url: &str) {
-    match backend {
-        Backend::Sqlite(path) => {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}-read.db{suffix}", path.display()));
-            }
-        }
-        Backend::Postgres { url: base, schema } => {
-            let root = url.split('?').next().unwrap_or(base);
-            let admin = sqlx::PgPool::connect(root).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema}_read CASCADE"))
-                .execute(&admin)
-                .await
-                .unwrap();
-        }
-    }
-}
-
 async fn add(app: &CartApp<impl Store>, cart: &str, sku: &str, quantity: u32) -> u64 {
     let command = CartCommand::AddItem {
         sku: sku.into(),
@@ -75,7 +35,7 @@ async fn rows(pool: &sqlx::AnyPool) -> Vec<(String, i64, i64)> {
 }
 
 async fn top_products_lives_in_the_read_database<S: Store>(backend: &Backend, store: S) {
-    let (pool, url) = read_database(backend).await;
+    let (_, pool) = backend.read_database().await;
     // On demand (the command line): each read catches the tables up.
     let app = CartApp::new(store.clone()).read_database(pool.clone());
     add(&app, "alice", "apple", 3).await;
@@ -133,5 +93,5 @@ async fn top_products_lives_in_the_read_database<S: Store>(backend: &Backend, st
     again.top_products(10).await.unwrap();
     assert_eq!(rows(&pool).await, before);
     pool.close().await;
-    drop_read_database(backend, &url).await;
+    backend.drop_read_database().await;
 }

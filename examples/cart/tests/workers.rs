@@ -149,29 +149,6 @@ on_every_store!(
     a_worker_killed_mid_batch_into_a_read_database_resumes_exactly_once,
 );
 
-/// A read database for the backend's kind: a SQLite file, or a fresh schema in
-/// PostgreSQL's `root` database (the event store's is `test`); its URL and a pool.
-async fn read_database(backend: &Backend) -> (String, sqlx::AnyPool) {
-    sqlx::any::install_default_drivers();
-    let url = match backend {
-        Backend::Sqlite(path) => format!("sqlite://{}-read.db?mode=rwc", path.display()),
-        Backend::Postgres { url, schema } => {
-            let root = match url.rsplit_once('/') {
-                Some((server, _)) => format!("{server}/root"),
-                None => url.clone(),
-            };
-            let admin = sqlx::PgPool::connect(&root).await.unwrap();
-            sqlx::query(&format!("CREATE SCHEMA {schema}_read"))
-                .execute(&admin)
-                .await
-                .unwrap();
-            format!("{root}?options=-c%20search_path%3D{schema}_read")
-        }
-    };
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    (url, pool)
-}
-
 /// The table's checkpoint (0 before the first batch).
 async fn table_checkpoint(pool: &sqlx::AnyPool) -> u64 {
     let position: Option<i64> =
@@ -193,7 +170,7 @@ async fn a_worker_killed_mid_batch_into_a_read_database_resumes_exactly_once<S>(
 {
     seed(&store, 0, 400, 100).await;
     let head = store.head_position().await.unwrap();
-    let (url, pool) = read_database(backend).await;
+    let (url, pool) = backend.read_database().await;
     let args = ["--read-database-url".to_owned(), url.clone()];
 
     let worker = Worker::start_with(backend, 50, &args);
@@ -237,21 +214,7 @@ async fn a_worker_killed_mid_batch_into_a_read_database_resumes_exactly_once<S>(
     expected.sort();
     assert_eq!(rows, expected, "the table equals a build from scratch");
     pool.close().await;
-    match backend {
-        Backend::Sqlite(path) => {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}-read.db{suffix}", path.display()));
-            }
-        }
-        Backend::Postgres { schema, .. } => {
-            let root = url.split('?').next().unwrap_or(&url);
-            let admin = sqlx::PgPool::connect(root).await.unwrap();
-            sqlx::query(&format!("DROP SCHEMA {schema}_read CASCADE"))
-                .execute(&admin)
-                .await
-                .unwrap();
-        }
-    }
+    backend.drop_read_database().await;
 }
 
 async fn a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting<S>(

@@ -173,11 +173,58 @@ impl Backend {
         .unwrap();
     }
 
+    /// A read database beside this backend's event store: a second SQLite file, or
+    /// a fresh schema in PostgreSQL's `root` database (the event store's is `test`);
+    /// its URL and a pool. [`drop_read_database`](Self::drop_read_database) removes it.
+    pub(crate) async fn read_database(&self) -> (String, sqlx::AnyPool) {
+        sqlx::any::install_default_drivers();
+        let url = match self {
+            Backend::Sqlite(path) => format!("sqlite://{}-read.db?mode=rwc", path.display()),
+            Backend::Postgres { url, schema } => {
+                let root = root_database(url);
+                let admin = sqlx::PgPool::connect(&root).await.unwrap();
+                sqlx::query(&format!("CREATE SCHEMA {schema}_read"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+                format!("{root}?options=-c%20search_path%3D{schema}_read")
+            }
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        (url, pool)
+    }
+
+    /// Removes what [`read_database`](Self::read_database) made.
+    pub(crate) async fn drop_read_database(&self) {
+        match self {
+            Backend::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}-read.db{suffix}", path.display()));
+                }
+            }
+            Backend::Postgres { url, schema } => {
+                let admin = sqlx::PgPool::connect(&root_database(url)).await.unwrap();
+                sqlx::query(&format!("DROP SCHEMA {schema}_read CASCADE"))
+                    .execute(&admin)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+
     pub(crate) async fn cleanup(&self) {
         match self {
             Backend::Sqlite(path) => remove_sqlite(path),
             Backend::Postgres { .. } => testing::drop_schema(self.postgres_store().await).await,
         }
+    }
+}
+
+/// The same server's `root` database.
+fn root_database(url: &str) -> String {
+    match url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/root"),
+        None => url.to_owned(),
     }
 }
 
