@@ -100,9 +100,26 @@ impl_process_handlers!(A1, A2, A3, A4, A5, A6);
 impl_process_handlers!(A1, A2, A3, A4, A5, A6, A7);
 impl_process_handlers!(A1, A2, A3, A4, A5, A6, A7, A8);
 
+/// A value that names a process instance: anything `Display` (an id, a string).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot name a process instance",
+    label = "`by = ...` needs a field that prints as the instance id",
+    note = "choose a field that implements `Display` (an order id, a string, a number), or `by_stream` / `by_event_id`"
+)]
+pub trait InstanceKey {
+    /// The instance id.
+    fn instance_id(&self) -> String;
+}
+
+impl<T: std::fmt::Display + ?Sized> InstanceKey for T {
+    fn instance_id(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// The instance id an association value gives.
-pub fn instance_id(value: &impl std::fmt::Display) -> String {
-    value.to_string()
+pub fn instance_id(value: &(impl InstanceKey + ?Sized)) -> String {
+    value.instance_id()
 }
 
 /// The event types of several event enums, in order, as one array (for a manager

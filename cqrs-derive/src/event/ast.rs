@@ -65,6 +65,14 @@ impl<'a> EventEnum<'a> {
                 // #[event(aggregates(Cart, Wishlist))]
                 let mut list = Vec::new();
                 meta.parse_nested_meta(|inner| {
+                    if inner.input.peek(syn::Token![=]) || inner.input.peek(syn::token::Paren) {
+                        let error = inner.error(
+                            "`aggregates(...)` lists aggregate types only, as in `aggregates(Cart, Wishlist)`; each names its apply methods `on_<variant>`",
+                        );
+                        attr::skip_value(&inner)?;
+                        cx.syn_error(error);
+                        return Ok(());
+                    }
                     list.push(syn::Type::Path(syn::TypePath {
                         qself: None,
                         path: inner.path.clone(),
