@@ -1,7 +1,7 @@
 //! One statement for a whole group of appends without inline views: each stream's
 //! version is checked and moved on its own, a request whose expectation fails is
-//! simply not placed (the shared append then explains it), and positions are handed
-//! out in queue order from the log head. One round trip, one transaction, one flush.
+//! simply not placed (the shared append then explains it), and positions are taken
+//! from the sequence in queue order. One round trip, one transaction, one flush.
 
 use chrono::{DateTime, Utc};
 use cqrs_core::store::kit::{AppendRequest, commit_time};
@@ -39,26 +39,26 @@ created AS (
     RETURNING stream_id, version
 ),
 placed AS (
-    SELECT req.idx, req.stream_id, req.count, ok.version,
-           sum(req.count) OVER (ORDER BY req.idx) - req.count AS offset
+    SELECT req.idx, req.stream_id, req.count, ok.version
     FROM (SELECT idx, version FROM moved
           UNION ALL
           SELECT req.idx, created.version FROM created JOIN req USING (stream_id)) AS ok
     JOIN req USING (idx)
 ),
-total AS (SELECT coalesce(sum(count), 0) AS events FROM placed),
-head AS (
-    UPDATE cqrs_log_head SET position = cqrs_log_head.position + total.events FROM total
-    RETURNING cqrs_log_head.position AS last
+events AS (
+    SELECT placed.stream_id, placed.version - placed.count + e.ord AS stream_version,
+           e.id, e.name, e.ver, e.payload, e.meta
+    FROM placed
+    JOIN unnest($5::int8[], $6::int8[], $7::uuid[], $8::text[], $9::int8[], $10::text[], $11::text[])
+        AS e(req, ord, id, name, ver, payload, meta) ON e.req = placed.idx
+    ORDER BY placed.idx, e.ord
 )
 INSERT INTO cqrs_events
     (position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata,
      recorded_at)
-SELECT head.last - total.events + placed.offset + e.ord, placed.stream_id,
-       placed.version - placed.count + e.ord, e.id, e.name, e.ver, e.payload::json, e.meta::json, $12
-FROM head, total, placed
-JOIN unnest($5::int8[], $6::int8[], $7::uuid[], $8::text[], $9::int8[], $10::text[], $11::text[])
-    AS e(req, ord, id, name, ver, payload, meta) ON e.req = placed.idx
+SELECT nextval('cqrs_positions'), stream_id, stream_version, id, name, ver, payload::json,
+       meta::json, $12
+FROM events
 RETURNING stream_id, position, stream_version";
 
 /// Writes the group; `None` when the statement failed as a whole (a repeated event

@@ -20,9 +20,11 @@
 //! the stream is at the expected version (the check and the write are the same
 //! `UPDATE`/`INSERT ... ON CONFLICT`, so two writers with the same expectation cannot
 //! both succeed: the second re-checks the row after the first commits and finds the
-//! new version), takes positions from the one-row `cqrs_log_head` counter, and
-//! inserts the events. Nothing is written when the expectation fails. Every event
-//! id is unique, and a repeated append with the same ids returns the original result.
+//! new version), takes positions from the `cqrs_positions` sequence in the events'
+//! order, and inserts the events. Nothing is written when the expectation fails.
+//! Every event id is unique, and a repeated append with the same ids returns the
+//! original result. Positions increase with each append; an append that fails after
+//! taking positions leaves them unused, so the log may have gaps.
 //!
 //! # Payloads are `json`, not `JSONB`
 //!
@@ -46,31 +48,58 @@
 //!
 //! # Why readers never miss an event that committed late
 //!
-//! With a sequence, positions are handed out when a row is inserted but become
-//! visible when its transaction commits, and commits happen in any order: a reader
-//! could see position 11 while 10 is still in flight, move its checkpoint past 10
-//! and never see it. This store serialises appends instead: each append updates the
-//! `cqrs_log_head` row, and PostgreSQL holds that row lock until the transaction
-//! ends. So the append holding position 10 has committed (and is visible) before any
-//! append can take position 11. Positions are therefore gapless and commit in order,
-//! and reading "everything after my checkpoint" is always safe; no reader needs
-//! snapshots, gap detection or timeouts.
+//! Positions are handed out when a row is inserted but become visible when its
+//! transaction commits, and transactions commit in any order: a reader could see
+//! position 11 while 10 is still in flight, move its checkpoint past 10 and never see
+//! it. So readers of the log (`read_all`, `head_position`, and through them every
+//! projection and process manager) stop at a *fence*: a position at or below which
+//! every event is visible or never will be. The fence comes from PostgreSQL's own
+//! bookkeeping of running transactions, in two kinds of one-statement probe:
 //!
-//! The cost is that appends commit one after another, so the store groups them:
-//! the appends waiting while a group commits go together in the next one, in one
-//! statement and one transaction, sharing one disk flush. Each keeps its own version
-//! check (one append per stream per group; a stale one is left out and reported as
-//! a conflict while the others commit), and if the group's statement fails as a
-//! whole, or a group holds appends that update inline views, the group goes the
-//! ordinary way instead: one transaction, each append in a savepoint of its own
-//! (`cqrs_core::store::kit`), so one bad append fails alone and documents commit
-//! with their events. The committer runs in a task of its own: a caller that gives
-//! up never takes another caller's append down.
-//! `cargo run --release -p cqrs-bench` measures the throughput. The alternatives
-//! considered: a transaction-id fence (`pg_snapshot_xmin`) keeps writers parallel
-//! but makes the read order (transaction id, position), so a position alone is no
-//! longer a checkpoint; a gap-aware high-water mark needs a timeout to tell a
-//! rolled-back gap from a slow one.
+//! 1. A probe sees the highest visible position `L`, and then takes a transaction id
+//!    `X` of its own. An append still in flight with a position below `L` took its
+//!    transaction id (its stream's row is written first) before that position, so
+//!    before `L` was taken, committed and seen: its id is below `X`.
+//! 2. A later probe whose snapshot shows no transaction below `X` still running
+//!    proves that every such append has committed or rolled back: `L` is the fence.
+//!
+//! Appends therefore never wait for each other (only appends to the same stream
+//! wait, on its row): the groups of one process commit several at once, and the
+//! groups of several processes too, sharing the server's disk flushes. What it
+//! costs: readers trail the newest commit by about one commit under load; a reader
+//! takes one transaction id per new candidate (an idle log costs none); and a
+//! transaction anywhere on the server that has written something and stays open
+//! (an `idle in transaction` session) holds every follower back, not the writers,
+//! until it ends: PostgreSQL's `idle_in_transaction_session_timeout` bounds that.
+//! Positions are `cqrs_positions` values, so they may have gaps.
+//!
+//! The alternatives measured or considered: the previous design (migrations 1-7)
+//! took positions from a one-row counter whose lock was held until commit, so
+//! positions were gapless and commit order was position order, but every append
+//! waited for the previous one's commit and flush; with 8 writers it reached 50% of
+//! the machine's single-row `INSERT` rate, and a second process added nothing
+//! (1.02-1.07x). Assigning positions after commit, in a sequencer, keeps gapless
+//! positions but writes each event twice (or joins a position table on every read)
+//! and makes every append wait for a second commit. Committing asynchronously and
+//! waiting for the flush separately shortens the lock but lets readers see events a
+//! server crash can still lose, and hand their positions out again. A gap-aware
+//! high-water mark (skip a missing position after a timeout) can skip a slow commit
+//! for good. The fence never skips: it waits.
+//!
+//! Groups are written by the kit's committer (`cqrs_core::store::kit`): the appends
+//! waiting at one moment go together in one statement and one transaction, each
+//! with its own version check (one append per stream in flight; a stale one is left
+//! out and reported as a conflict while the others commit). If the group's statement
+//! fails as a whole, or a group holds appends that update inline views, the group
+//! goes the ordinary way instead: one transaction, each append in a savepoint of its
+//! own, so one bad append fails alone and documents commit with their events. Up to
+//! four groups (at most half the pool) commit at once. `cargo run --release -p
+//! cqrs-bench` measures the throughput.
+//!
+//! A read-only replica ([`PostgresOptions::replica`]) cannot take transaction ids:
+//! there, reads see what the replica has replayed, without a fence. Serve reads of
+//! streams and documents from a replica; follow the log (projections) on the
+//! primary.
 //!
 //! # Notifications
 //!
@@ -90,6 +119,7 @@
 mod append;
 mod columns;
 mod error;
+mod fence;
 mod follow;
 mod group_statement;
 mod lease;

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         "keep payloads and metadata as JSON text",
         include_str!("../migrations/0007_payload_as_json_text.sql"),
     ),
+    (
+        8,
+        "take positions from a sequence; readers stop at a fence",
+        include_str!("../migrations/0008_positions_from_a_sequence.sql"),
+    ),
 ];
 
 /// Serialises migrations between processes starting at the same time.

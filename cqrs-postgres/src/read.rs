@@ -24,10 +24,11 @@ pub(crate) async fn stream_version<'e, E: Executor<'e, Database = Postgres>>(
     version.map_or(Ok(0), |v| stored_number(v, "version"))
 }
 
-pub(crate) async fn head_position<'e, E: Executor<'e, Database = Postgres>>(
+/// The highest position this connection sees, fence or not (a replica's head).
+pub(crate) async fn last_visible_position<'e, E: Executor<'e, Database = Postgres>>(
     executor: E,
 ) -> Result<u64, StoreError> {
-    let head: i64 = sqlx::query_scalar("SELECT position FROM cqrs_log_head")
+    let head: i64 = sqlx::query_scalar("SELECT coalesce(max(position), 0) FROM cqrs_events")
         .fetch_one(executor)
         .await
         .map_err(|e| backend("read the head position", e))?;
@@ -53,37 +54,43 @@ pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Postgres>>(
     decode_as_they_come(rows, max_count, || format!("read stream `{stream_id}`")).await
 }
 
-/// The whole log in position order, or only some names: one index-ordered range per
-/// name, each stopped at the page size, then merged, through a function (migration
-/// 0005 says why): `event_name = ANY(...)` would make PostgreSQL collect and sort
-/// every matching event after the checkpoint for every page.
+/// The whole log in position order up to `up_to` (the readers' fence), or only some
+/// names: one index-ordered range per name, each stopped at the page size, then
+/// merged, through a function (migration 0005 says why): `event_name = ANY(...)`
+/// would make PostgreSQL collect and sort every matching event after the checkpoint
+/// for every page.
 pub(crate) async fn read_all<'e, E: Executor<'e, Database = Postgres>>(
     executor: E,
     query: &ReadAll,
+    up_to: u64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let from = sql_int(query.from_position, "position")?;
+    let up_to = i64::try_from(up_to).unwrap_or(i64::MAX);
     let what = || format!("read all from position {from}");
     match &query.event_names {
         None => {
             let sql = format!(
-                "SELECT {} FROM cqrs_events WHERE position >= $1 ORDER BY position LIMIT $2",
+                "SELECT {} FROM cqrs_events WHERE position >= $1 AND position <= $3
+                 ORDER BY position LIMIT $2",
                 row::COLUMNS
             );
             let rows = sqlx::query(&sql)
                 .bind(from)
                 .bind(limit(query.max_count))
+                .bind(up_to)
                 .fetch(executor);
             decode_as_they_come(rows, query.max_count, what).await
         }
         Some(names) => {
             let sql = format!(
-                "SELECT {} FROM cqrs_read_named($3::text[], $1, $2)",
+                "SELECT {} FROM cqrs_read_named($3::text[], $1, $4, $2)",
                 row::COLUMNS
             );
             let rows = sqlx::query(&sql)
                 .bind(from)
                 .bind(limit(query.max_count))
                 .bind(names)
+                .bind(up_to)
                 .fetch(executor);
             decode_as_they_come(rows, query.max_count, what).await
         }

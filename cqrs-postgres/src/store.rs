@@ -194,7 +194,7 @@ impl PostgresOptions {
             drop(conn);
             return Ok(PostgresEventStore {
                 inner: Arc::new(Inner {
-                    committer: GroupCommit::new(PgWriter { pool }),
+                    committer: GroupCommit::new(PgWriter { pool, fence: None }),
                     schema: self.schema,
                     channel,
                     url: redacted,
@@ -217,7 +217,10 @@ impl PostgresOptions {
         migrate::migrate(&pool).await?;
         Ok(PostgresEventStore {
             inner: Arc::new(Inner {
-                committer: GroupCommit::new(PgWriter { pool }),
+                committer: GroupCommit::new(PgWriter {
+                    pool,
+                    fence: Some(Arc::default()),
+                }),
                 schema: self.schema,
                 channel,
                 url: redacted,

@@ -171,6 +171,18 @@ pub(super) fn must<T>(result: Result<T, StoreError>) -> T {
     }
 }
 
+/// The log as read holds every stored event once, in increasing positions. A store
+/// may leave positions unused where an append failed or was abandoned (PostgreSQL
+/// takes them from a sequence), so `stored` counts events, not positions.
+#[track_caller]
+pub(super) fn assert_log_in_order(positions: &[u64], stored: u64) {
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "positions out of order or repeated: {positions:?}"
+    );
+    assert_eq!(positions.len() as u64, stored, "events in the log");
+}
+
 #[track_caller]
 pub(super) fn assert_conflict<T: std::fmt::Debug>(
     result: Result<T, StoreError>,

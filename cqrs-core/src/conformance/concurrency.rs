@@ -4,7 +4,7 @@ use std::sync::Arc;
 use serde_json::json;
 use tokio::sync::Barrier;
 
-use super::append::must;
+use super::append::{assert_log_in_order, must};
 use super::{ConformingStore, new_event, numbered_events, payload_field};
 use crate::store::{ReadAll, StoreError};
 use crate::version::ExpectedVersion;
@@ -155,8 +155,8 @@ pub async fn many_streams_in_parallel<S: ConformingStore>(store: &S) {
 
 /// 64 appends at once (stores that commit them in groups do so here): those with a
 /// stale expectation or an event id stored in another stream fail alone, copies of
-/// one append all get its one result, every other append commits, and positions stay
-/// gapless.
+/// one append all get its one result, every other append commits, and the log holds
+/// each committed event once, in order.
 pub async fn a_burst_of_appends_fails_only_its_bad_members<S: ConformingStore>(store: &S) {
     let taken = numbered_events("Taken", 1, 1);
     must(
@@ -226,7 +226,7 @@ pub async fn a_burst_of_appends_fails_only_its_bad_members<S: ConformingStore>(s
                 let result = must(outcome);
                 assert_eq!(result.stream_version, 2);
                 assert_eq!(result.positions.len(), 2);
-                assert_eq!(result.positions[1], result.positions[0] + 1);
+                assert!(result.positions[1] > result.positions[0]);
                 committed += 1;
             }
         }
@@ -240,6 +240,9 @@ pub async fn a_burst_of_appends_fails_only_its_bad_members<S: ConformingStore>(s
     let total = 3 + 52 * 2 + 2;
     let all = must(store.read_all(ReadAll::from_position(1).limit(1_000)).await);
     let positions: Vec<u64> = all.iter().map(|e| e.header.position).collect();
-    assert_eq!(positions, (1..=total).collect::<Vec<u64>>(), "gapless");
-    assert_eq!(must(store.head_position().await), total);
+    assert_log_in_order(&positions, total);
+    assert_eq!(
+        must(store.head_position().await),
+        positions.last().copied().unwrap_or(0)
+    );
 }

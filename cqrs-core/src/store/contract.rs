@@ -86,7 +86,10 @@ impl ReadAll {
 /// - an append whose event ids are all already stored, in the same stream and
 ///   order, writes nothing and returns the original result (`duplicate: true`);
 /// - positions only grow, and a reader that has seen position `n` never later
-///   finds a new event below `n`.
+///   finds a new event below `n`; a failed append may leave positions unused
+///   (PostgreSQL takes them from a sequence), so positions can have gaps;
+/// - `read_all` and `head_position` show at least every event committed before
+///   they were called.
 pub trait EventStore: Send + Sync + 'static {
     /// Appends events to a stream if its version satisfies `expected`.
     fn append(

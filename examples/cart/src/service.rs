@@ -116,7 +116,7 @@ impl<S: Store> CartApp<S> {
         let deadline = Instant::now() + Duration::from_secs(2);
         loop {
             let replayed = self.reader().head_position().await?;
-            if replayed >= position {
+            if replayed >= position && self.has_replayed(position).await? {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -128,6 +128,19 @@ impl<S: Store> CartApp<S> {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Whether the replica holds the event at `position`. A replica shows what it has
+    /// replayed, without the primary's fence: a later position may be there before
+    /// an earlier one that committed later, so the event itself is looked for.
+    async fn has_replayed(&self, position: u64) -> Result<bool, AppError> {
+        let Some(replica) = &self.replica else {
+            return Ok(true);
+        };
+        let first = replica
+            .read_all(cqrs_core::ReadAll::from_position(position).limit(1))
+            .await?;
+        Ok(first.first().is_some_and(|e| e.header.position == position))
     }
 
     /// The store reads are served from: the replica, or the store itself.

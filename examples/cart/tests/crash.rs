@@ -127,7 +127,12 @@ async fn acknowledged_adds_survive_kill_9_under_load(backend: &Backend) {
     );
     eprintln!("killed after {acknowledged} acknowledged of {sent} sent adds; {stored} stored");
     let positions: Vec<u64> = log.iter().map(|e| e.header.position).collect();
-    assert_eq!(positions, (1..=stored).collect::<Vec<_>>(), "gapless");
+    // In order, each once; PostgreSQL leaves the positions of appends the kill cut
+    // short unused.
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "positions out of order or repeated: {positions:?}"
+    );
     // Each cart's view agrees with its stream, and `top_products` with the log.
     let mut units = 0;
     for (cart, version) in versions.into_iter().enumerate() {

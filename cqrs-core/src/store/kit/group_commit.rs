@@ -7,11 +7,12 @@
 //! skipped, and one that gives up while its group commits takes nobody else's append
 //! down with it.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, PoisonError};
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
 
 use super::append::{AppendRequest, append_in, commit_time};
 use super::checks::check_append;
@@ -58,6 +59,13 @@ pub trait Transactional: Clone + Send + Sync + 'static {
     /// Called after each group with the last position it committed.
     fn committed(&self, last_position: u64) {
         let _ = last_position;
+    }
+
+    /// How many groups may commit at once (on different streams): 1 where the
+    /// database writes one transaction at a time (SQLite), more where concurrent
+    /// transactions share disk flushes (PostgreSQL).
+    fn groups_in_flight(&self) -> usize {
+        1
     }
 }
 
@@ -157,39 +165,75 @@ fn lost(stream_id: &str) -> StoreError {
     )
 }
 
-/// The committer task: takes everything queued, one append per stream per group
-/// (the rest wait for the next group, in order), commits, repeats.
+/// The committer task: takes everything queued, one append per stream in flight
+/// (the rest of a stream's appends wait, in order, until its group committed), and
+/// commits up to [`Transactional::groups_in_flight`] groups at once.
 async fn run<B: Transactional>(backend: B, mut queue: mpsc::UnboundedReceiver<Queued>) {
+    let room = backend.groups_in_flight().max(1);
     let mut waiting: VecDeque<Queued> = VecDeque::new();
+    let mut flying: JoinSet<()> = JoinSet::new();
+    let mut busy: HashMap<tokio::task::Id, Vec<String>> = HashMap::new();
+    let mut open = true;
     loop {
-        if waiting.is_empty() {
-            match queue.recv().await {
-                Some(queued) => waiting.push_back(queued),
-                None => return,
-            }
-        }
         while let Ok(queued) = queue.try_recv() {
             waiting.push_back(queued);
         }
-        let mut group = Vec::new();
-        let mut streams = HashSet::new();
-        let mut later = VecDeque::new();
-        while let Some(queued) = waiting.pop_front() {
-            if queued.reply.is_closed() {
-                // Its caller gave up before it was written: it is not written.
-                continue;
+        while flying.len() < room {
+            let in_flight: HashSet<&str> = busy.values().flatten().map(String::as_str).collect();
+            let group = take_group(&mut waiting, &in_flight);
+            if group.is_empty() {
+                break;
             }
-            if group.len() < MAX_GROUP && streams.insert(queued.request.stream_id.clone()) {
-                group.push(queued);
-            } else {
-                later.push_back(queued);
-            }
+            let streams = group.iter().map(|q| q.request.stream_id.clone()).collect();
+            let backend = backend.clone();
+            let task = flying.spawn(async move { commit_group(&backend, group).await });
+            busy.insert(task.id(), streams);
         }
-        waiting = later;
-        if !group.is_empty() {
-            commit_group(&backend, group).await;
+        if !open && flying.is_empty() && waiting.is_empty() {
+            return;
+        }
+        tokio::select! {
+            received = queue.recv(), if open => match received {
+                Some(queued) => waiting.push_back(queued),
+                None => open = false,
+            },
+            Some(done) = flying.join_next_with_id(), if !flying.is_empty() => {
+                // A group that panicked answered nobody; its callers see the
+                // committer's "stopped" error, and its streams are free again.
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(error) => error.id(),
+                };
+                busy.remove(&id);
+            }
         }
     }
+}
+
+/// The next group from the queue: appends whose caller still waits, at most one per
+/// stream and none for a stream whose group is in flight; the rest stay queued, in
+/// order.
+fn take_group(waiting: &mut VecDeque<Queued>, in_flight: &HashSet<&str>) -> Vec<Queued> {
+    let mut group = Vec::new();
+    let mut streams = HashSet::new();
+    let mut later = VecDeque::new();
+    while let Some(queued) = waiting.pop_front() {
+        if queued.reply.is_closed() {
+            // Its caller gave up before it was written: it is not written.
+            continue;
+        }
+        let stream = queued.request.stream_id.as_str();
+        if group.len() < MAX_GROUP
+            && !in_flight.contains(stream)
+            && streams.insert(stream.to_owned())
+        {
+            group.push(queued);
+        } else {
+            later.push_back(queued);
+        }
+    }
+    *waiting = later;
+    group
 }
 
 /// Commits one group and answers each member.
