@@ -12,22 +12,10 @@ DROP TRIGGER cqrs_notify_append ON cqrs_log_head;
 DROP TABLE cqrs_log_head;
 DROP FUNCTION cqrs_notify_append();
 
--- Wakes followers of the log with the highest position a statement inserted, when it
--- commits (NOTIFY is delivered on commit). Channel named as in migration 0001.
-CREATE FUNCTION cqrs_notify_append() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    last bigint;
-BEGIN
-    SELECT max(position) INTO last FROM appended;
-    IF last IS NOT NULL THEN
-        PERFORM pg_notify('cqrs_' || left(md5(TG_TABLE_SCHEMA), 24), last::text);
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER cqrs_notify_append AFTER INSERT ON cqrs_events
-    REFERENCING NEW TABLE AS appended
-    FOR EACH STATEMENT EXECUTE FUNCTION cqrs_notify_append();
+-- Followers are woken by a NOTIFY the store sends after each group commits, in a
+-- statement of its own: a transaction that notifies takes a database-wide lock at
+-- commit and holds it through its disk flush, which would make appends commit one
+-- at a time again.
 
 -- The filtered page of migration 0005, stopped at the reader's fence.
 DROP FUNCTION cqrs_read_named(text[], bigint, bigint);

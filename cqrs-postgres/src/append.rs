@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::columns::{self, EventColumns};
 use crate::error::{backend, is_duplicate_event_id};
 use crate::fence::Fence;
+use crate::notify::Notifier;
 use crate::{group_statement, read, side_tables};
 
 /// The store's side of the kit's group committer (`cqrs_core::store::kit`): the
@@ -27,6 +28,8 @@ pub struct PgWriter {
     /// `None` on a read-only replica, which cannot take the transaction ids the
     /// fence needs: there, readers see what the replica has replayed.
     pub(crate) fence: Option<Arc<Fence>>,
+    /// Tells the `LISTEN` channel of each group's last position (none on a replica).
+    pub(crate) notifier: Option<Arc<Notifier>>,
 }
 
 /// A connection inside a transaction, driven with plain `BEGIN`/`COMMIT`: one that
@@ -89,6 +92,16 @@ impl Transactional for PgWriter {
 
     async fn write_group(&self, group: &[&AppendRequest]) -> Option<Vec<Option<AppendResult>>> {
         group_statement::write(&self.pool, group).await
+    }
+
+    /// Tells followers on every node, in a statement of its own after the commit: a
+    /// transaction that notifies holds a database-wide lock through its commit's
+    /// flush, which would make concurrent appends commit one at a time. A lost
+    /// notification (the process dies first) is covered by the followers' polling.
+    fn committed(&self, last_position: u64) {
+        if let Some(notifier) = &self.notifier {
+            Notifier::notify(notifier, &self.pool, last_position);
+        }
     }
 
     /// Appends no longer wait for each other's commit (positions come from a

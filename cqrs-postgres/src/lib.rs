@@ -103,9 +103,14 @@
 //!
 //! # Notifications
 //!
-//! Every append notifies a channel named after the schema (see
-//! [`PostgresEventStore::notification_channel`]) with the new head position, when it
-//! commits, for followers of the log.
+//! After each group commits, the store notifies a channel named after the schema
+//! (see [`PostgresEventStore::notification_channel`]) with the group's last position,
+//! for followers of the log on every node. It does so in a statement of its own, not
+//! in the append's transaction: a transaction that notifies takes a database-wide
+//! lock at commit and holds it through its disk flush, so notifying appends commit
+//! one at a time (measured: with the notification inside, one process and two
+//! processes wrote at the same rate). A notification lost to a crash between the
+//! commit and the notify is covered by the followers' polling.
 //!
 //! # Limits
 //!
@@ -124,6 +129,7 @@ mod follow;
 mod group_statement;
 mod lease;
 mod migrate;
+mod notify;
 mod read;
 mod row;
 mod side_tables;

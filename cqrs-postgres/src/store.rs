@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::append::PgWriter;
 use crate::error::backend;
+use crate::notify::Notifier;
 use crate::{follow, migrate, url};
 
 /// PostgreSQL's longest identifier, in bytes; longer names are cut short by the server.
@@ -194,7 +195,11 @@ impl PostgresOptions {
             drop(conn);
             return Ok(PostgresEventStore {
                 inner: Arc::new(Inner {
-                    committer: GroupCommit::new(PgWriter { pool, fence: None }),
+                    committer: GroupCommit::new(PgWriter {
+                        pool,
+                        fence: None,
+                        notifier: None,
+                    }),
                     schema: self.schema,
                     channel,
                     url: redacted,
@@ -220,6 +225,7 @@ impl PostgresOptions {
                 committer: GroupCommit::new(PgWriter {
                     pool,
                     fence: Some(Arc::default()),
+                    notifier: Some(Arc::new(Notifier::new(&channel))),
                 }),
                 schema: self.schema,
                 channel,

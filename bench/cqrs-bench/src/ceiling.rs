@@ -143,9 +143,9 @@ pub async fn sqlite_inserts(path: &Path, writers: usize, inserts: usize) -> Figu
 
 /// The `cart.item_added` rows of the store's log, 1,000 a page, in position order.
 /// On PostgreSQL through the store's own filtered-read function, which keeps the
-/// ordered index scan on a table without statistics yet (migration 0005).
+/// ordered index scan on a table without statistics yet (migrations 0005, 0008).
 const PAGE_POSTGRES: &str = "SELECT position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata, recorded_at
-     FROM cqrs_read_named(ARRAY['cart.item_added'], $1 + 1, 1000)";
+     FROM cqrs_read_named(ARRAY['cart.item_added'], $1 + 1, 9223372036854775807, 1000)";
 const PAGE_SQLITE: &str = "SELECT position, stream_id, stream_version, event_id, event_name, event_version, payload, metadata, recorded_at
      FROM cqrs_events WHERE event_name = 'cart.item_added' AND position > ?1 ORDER BY position LIMIT 1000";
 
