@@ -19,6 +19,7 @@ mod fields;
 mod process;
 mod projection;
 mod query;
+mod span;
 mod table;
 
 use proc_macro::TokenStream;

@@ -6,6 +6,7 @@ use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use super::ast::{By, Entry, ProcessType, enum_of};
+use crate::span::respan;
 
 pub(crate) fn expand(process: &ProcessType<'_>) -> TokenStream {
     let Some(command) = &process.command else {
@@ -182,6 +183,8 @@ fn pattern(
     fields: TokenStream,
 ) -> Option<TokenStream> {
     let variant = entry.variant.as_ref()?;
+    let span = entry.variant_ident()?.span();
+    let variant = respan(variant.to_token_stream(), span);
     let inner = quote!(#variant { #fields .. });
     Some(match member(entry, enums) {
         Some(member) => quote!(#event::#member(#inner)),
@@ -242,8 +245,12 @@ fn attempt(
     let method = entry.handler()?;
     let span = ident.span();
     let id = ident.unraw().to_string();
+    // Every token at the user's variant name, so that a misspelled variant is
+    // reported there, once (with the route's pattern, which names it too).
+    let enum_path = respan(enum_path.to_token_stream(), span);
+    let variant_private = respan(private.clone(), span);
     let variant_trait = quote_spanned! {span=>
-        <#enum_path as #private::EventVariant<{ #private::variant_id(#id) }>>
+        <#enum_path as #variant_private::EventVariant<{ #variant_private::variant_id(#id) }>>
     };
     let fields_type = quote_spanned!(span=> #variant_trait::Fields);
     let call = if entry.is_async {

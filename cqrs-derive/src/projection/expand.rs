@@ -1,10 +1,11 @@
 //! Generates the `Projection` impl: try each handled variant in turn.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 
 use super::ast::ProjectionType;
+use crate::span::respan;
 
 pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
     let (Some(event), Some(handles)) = (&projection.event, &projection.handles) else {
@@ -89,23 +90,6 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
             }
         }
     }
-}
-
-/// The same tokens, all pointing at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            if let TokenTree::Group(group) = &token {
-                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                inner.set_span(span);
-                token = TokenTree::Group(inner);
-            } else {
-                token.set_span(span);
-            }
-            token
-        })
-        .collect()
 }
 
 pub(crate) fn stub(projection: &ProjectionType<'_>) -> TokenStream {
