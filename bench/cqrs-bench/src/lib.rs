@@ -9,3 +9,11 @@ pub mod lag;
 pub mod read_side;
 pub mod stats;
 pub mod workload;
+
+/// Where results go unless `--out` says: `bench` in Cargo's target directory
+/// (`CARGO_TARGET_DIR` when set, else `target`).
+pub fn default_out_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| std::path::PathBuf::from("target"), Into::into)
+        .join("bench")
+}

@@ -83,9 +83,10 @@ struct Args {
     /// Adds per HTTP client.
     #[arg(long, default_value_t = 20)]
     http_adds: usize,
-    /// Where results.json and chart.svg go.
-    #[arg(long, default_value = "target/bench")]
-    out: PathBuf,
+    /// Where results.json and chart.svg go (default: `bench` in `CARGO_TARGET_DIR`,
+    /// or `target/bench`).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -204,7 +205,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         results.push(figures);
     }
-    std::fs::create_dir_all(&args.out)?;
+    let out = args.out.clone().unwrap_or_else(cqrs_bench::default_out_dir);
+    std::fs::create_dir_all(&out)?;
     let report = Report {
         shape: &shape,
         machine: machine(),
@@ -212,9 +214,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         hot_cart_over_http: &http,
         postgres_two_nodes_w: two_node_w,
     };
-    let json = args.out.join("results.json");
+    let json = out.join("results.json");
     std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
-    let chart = args.out.join("chart.svg");
+    let chart = out.join("chart.svg");
     let title = format!(
         "cart workload: {} carts x {} commands, {} writers ({})",
         shape.carts, shape.commands_per_cart, shape.writers, report.machine

@@ -42,8 +42,10 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     database_url: String,
-    #[arg(long, default_value = "target/bench")]
-    out: std::path::PathBuf,
+    /// Where peers.json and peers.svg go (default: `bench` in `CARGO_TARGET_DIR`, or
+    /// `target/bench`).
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
 }
 
 fn add(n: usize) -> PeerCommand {
@@ -323,13 +325,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         side_by_side(&ours, &peer);
         results.extend([ours, peer]);
     }
-    std::fs::create_dir_all(&args.out)?;
-    let json = args.out.join("peers.json");
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(cqrs_bench::default_out_dir);
+    std::fs::create_dir_all(&out)?;
+    let json = out.join("peers.json");
     std::fs::write(
         &json,
         serde_json::to_string_pretty(&serde_json::json!({ "shape": shape, "results": results }))?,
     )?;
-    let chart = args.out.join("peers.svg");
+    let chart = out.join("peers.svg");
     std::fs::write(
         &chart,
         cqrs_bench::chart::svg(&results, "cart workload: cqrs-rs beside cqrs-es 0.5"),
