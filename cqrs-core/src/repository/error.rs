@@ -47,6 +47,26 @@ impl<E: std::error::Error + 'static> CommandError<E> {
     pub fn is_conflict(&self) -> bool {
         matches!(self, CommandError::Conflict { .. })
     }
+
+    /// The outcome's name in traces and metrics: `rejected`, `conflict`, `decode`,
+    /// `encode`, `unavailable` (worth a retry) or `store`.
+    ///
+    /// ```
+    /// use cqrs_core::CommandError;
+    ///
+    /// let refused: CommandError<std::io::Error> = CommandError::Rejected(std::io::Error::other("no"));
+    /// assert_eq!(refused.outcome(), "rejected");
+    /// ```
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            CommandError::Rejected(_) => "rejected",
+            CommandError::Conflict { .. } => "conflict",
+            CommandError::Decode(_) => "decode",
+            CommandError::Encode(_) => "encode",
+            CommandError::Store(error) if error.is_transient() => "unavailable",
+            CommandError::Store(_) => "store",
+        }
+    }
 }
 
 impl<E: std::error::Error + 'static> From<StoreError> for CommandError<E> {

@@ -48,6 +48,7 @@ pub use target::{CatchUpTarget, DocumentTarget, MemoryTarget, SharedView, Waitin
 use crate::envelope::EventDecodeError;
 use crate::projection::HandlerError;
 use crate::store::{EventStore, LogFollower, ReadAll, StoreError};
+use tracing::Instrument;
 
 /// Why a projection stopped.
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +230,11 @@ where
                 self.status.send_modify(|s| {
                     s.at(state.checkpoint, head);
                     s.waiting = waiting;
+                    let name = s.name.clone();
+                    metrics::gauge!("cqrs_parked_events", "projection" => name.clone())
+                        .set(waiting.parked as f64);
+                    metrics::gauge!("cqrs_pending_deadlines", "projection" => name)
+                        .set(waiting.deadlines as f64);
                 });
                 return Ok(state);
             }
@@ -239,20 +245,27 @@ where
                 let last = page.last().map_or(state.checkpoint, |e| e.header.position);
                 let up_to = if full { last } else { last.max(head) };
                 let count = page.len() as u64;
+                let batch = tracing::debug_span!(
+                    "projection_batch",
+                    projection = %self.status.borrow().name,
+                    events = count,
+                    from = state.checkpoint,
+                    to = up_to,
+                );
                 let next = if full {
                     // The next page is read (and its rows decoded) in a task of its
                     // own while this one applies the page in hand.
                     let store = self.store.clone();
                     let query = page_from(last);
                     let next = tokio::spawn(async move { store.read_all(query).await });
-                    let applied = self.target.apply(page, up_to).await;
+                    let applied = self.target.apply(page, up_to).instrument(batch).await;
                     let next = next
                         .await
                         .map_err(|e| StoreError::backend("read the next page of the log", e));
                     applied?;
                     Some(next.and_then(|next| next))
                 } else {
-                    self.target.apply(page, up_to).await?;
+                    self.target.apply(page, up_to).instrument(batch).await?;
                     None
                 };
                 state.checkpoint = up_to;

@@ -35,11 +35,17 @@ impl ProjectionStatus {
         }
     }
 
+    /// Moves the status to `checkpoint` with the log at `head`, and sets the
+    /// metrics `cqrs_projection_position` and `cqrs_projection_lag` (by projection).
     pub(crate) fn at(&mut self, checkpoint: u64, head: u64) {
         self.checkpoint = checkpoint;
         self.head = self.head.max(head);
         self.lag = self.head.saturating_sub(checkpoint);
         self.updated_at = Utc::now();
+        let name = self.name.clone();
+        metrics::gauge!("cqrs_projection_position", "projection" => name.clone())
+            .set(checkpoint as f64);
+        metrics::gauge!("cqrs_projection_lag", "projection" => name).set(self.lag as f64);
     }
 }
 

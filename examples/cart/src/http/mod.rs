@@ -20,6 +20,7 @@
 //! | `POST /processes/fulfilment/parked/{order}/evict` | drop them |
 //! | `GET /projections` | each read model's checkpoint, the log's head, the lag; parked events and deadlines of the fulfilment |
 //! | `GET /health` | liveness and the log's head position |
+//! | `GET /metrics` | commands, appends and projections in Prometheus' text format (the metric names are in the `metrics` module's docs) |
 //!
 //! Reads carry `ETag: "<version>"`; writes honour `If-Match: "<version>"` and answer
 //! 409 when the cart moved on. Every error is JSON, including 404 routes, 405, 413
@@ -29,6 +30,7 @@
 mod error;
 mod extract;
 mod limits;
+mod metrics;
 mod order_routes;
 mod routes;
 
@@ -52,6 +54,7 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 
 /// The router over an application.
 pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
+    metrics::install();
     Router::new()
         .route("/carts/{id}", get(routes::get_cart::<S>))
         .route("/carts/{id}/history", get(routes::history::<S>))
@@ -90,6 +93,7 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
         )
         .route("/projections", get(routes::projections::<S>))
         .route("/health", get(routes::health::<S>))
+        .route("/metrics", get(metrics::render))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,0 +1,69 @@
+//! `GET /metrics` over real HTTP: commands by outcome, their latency, appended
+//! events and the projections' positions, in Prometheus' text format.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
+
+mod support;
+
+use reqwest::{Client, StatusCode, header};
+use support::Backend;
+use support::client::{add, on_every_store};
+
+on_every_store!(commands_and_projections_show_in_the_metrics);
+
+/// The value of the sample `name{labels}` in a Prometheus text page.
+fn sample(page: &str, name_and_labels: &str) -> Option<f64> {
+    page.lines()
+        .find_map(|line| line.strip_prefix(name_and_labels)?.trim().parse().ok())
+}
+
+async fn commands_and_projections_show_in_the_metrics(backend: &Backend) {
+    let server = backend.serve().await;
+    let client = Client::new();
+    let before = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ok = r#"cqrs_commands_total{aggregate="cart",outcome="ok"}"#;
+    let rejected = r#"cqrs_commands_total{aggregate="cart",outcome="rejected"}"#;
+    let count = |page: &str, key: &str| sample(page, key).unwrap_or(0.0);
+
+    for n in 0..3 {
+        let response = add(&client, &server, &format!("m{n}"), "apple", 1, 40).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // An empty cart cannot check out: a refused command.
+    let refused = client
+        .post(server.url("/carts/empty-one/checkout"))
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+
+    let response = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let page = response.text().await.unwrap();
+    // Other tests of this binary may run commands too: at least ours were counted.
+    assert!(count(&page, ok) >= count(&before, ok) + 3.0, "{page}");
+    assert!(count(&page, rejected) > count(&before, rejected), "{page}");
+    assert!(
+        count(&page, r#"cqrs_events_appended_total{aggregate="cart"}"#) >= 3.0,
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"cqrs_command_seconds{aggregate="cart",quantile="0.5"}"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"cqrs_projection_position{projection="#),
+        "{page}"
+    );
+}
