@@ -66,4 +66,8 @@ async fn commands_and_projections_show_in_the_metrics(backend: &Backend) {
         page.contains(r#"cqrs_projection_position{projection="#),
         "{page}"
     );
+    assert!(
+        page.contains(r#"cqrs_append_group_size{quantile="0.5"}"#),
+        "{page}"
+    );
 }

@@ -236,8 +236,10 @@ fn take_group(waiting: &mut VecDeque<Queued>, in_flight: &HashSet<&str>) -> Vec<
     group
 }
 
-/// Commits one group and answers each member.
+/// Commits one group and answers each member. The group's size goes to the
+/// `cqrs_append_group_size` histogram (`metrics` crate).
 async fn commit_group<B: Transactional>(backend: &B, group: Vec<Queued>) {
+    metrics::histogram!("cqrs_append_group_size").record(group.len() as f64);
     let mut answers: Vec<Option<Result<AppendResult, StoreError>>> =
         group.iter().map(|_| None).collect();
     if group.iter().all(|q| q.views.is_empty()) {

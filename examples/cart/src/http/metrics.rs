@@ -5,6 +5,7 @@
 //! | `cqrs_commands_total` | counter | `aggregate`, `outcome` (`ok`, `rejected`, `conflict`, `unavailable`, `store`, `decode`, `encode`) | commands executed |
 //! | `cqrs_command_seconds` | histogram (summary quantiles) | `aggregate` | time from `execute` to its answer |
 //! | `cqrs_events_appended_total` | counter | `aggregate` | events the commands appended |
+//! | `cqrs_append_group_size` | summary | | appends committed together in one transaction (SQLite, PostgreSQL) |
 //! | `cqrs_projection_position` | gauge | `projection` | the read model's checkpoint |
 //! | `cqrs_projection_lag` | gauge | `projection` | positions between the checkpoint and the log's head |
 //! | `cqrs_parked_events` | gauge | `projection` | events set aside for an operator (process managers, parking views) |
