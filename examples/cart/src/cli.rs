@@ -168,6 +168,11 @@ pub enum Command {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// The token operators send (`Authorization: Bearer <token>`) for
+        /// `/metrics` and for retrying or evicting parked events; without one, those
+        /// answer callers on this machine only.
+        #[arg(long, env = "CART_OPERATOR_TOKEN", hide_env_values = true)]
+        operator_token: Option<String>,
     },
     /// The read models: where each is in the log, and workers and rebuilds.
     Projections {

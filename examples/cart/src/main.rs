@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use cart::cli::{self, Cli, Command, ParkedAction, PaymentAction, ProjectionAction, StockAction};
 use cart::domain::CartCommand;
+use cart::http::OperatorAccess;
 use cart::orders::cli as order_cli;
 use cart::orders::service::fulfilment_runner;
 use cart::service::{AppError, CartApp};
@@ -118,9 +119,15 @@ enum Failure {
 
 async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Failure> {
     match &cli.command {
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            operator_token,
+        } => {
             let app = app(store, replica, cli).await?;
-            return serve(app, *addr).await;
+            let access = operator_token
+                .as_deref()
+                .map_or_else(OperatorAccess::loopback_only, OperatorAccess::token);
+            return serve(app, *addr, access).await;
         }
         Command::Projections {
             action: Some(ProjectionAction::Run { batch_size }),
@@ -443,7 +450,11 @@ fn print<T: serde::Serialize>(
     Ok(())
 }
 
-async fn serve<S: Store>(app: CartApp<S>, addr: std::net::SocketAddr) -> Result<(), Failure> {
+async fn serve<S: Store>(
+    app: CartApp<S>,
+    addr: std::net::SocketAddr,
+    access: OperatorAccess,
+) -> Result<(), Failure> {
     // INFO by default (`RUST_LOG` to change it); colours only on a terminal, so a
     // redirected log holds plain text.
     tracing_subscriber::fmt()
@@ -465,6 +476,6 @@ async fn serve<S: Store>(app: CartApp<S>, addr: std::net::SocketAddr) -> Result<
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stop_worker.send(());
     };
-    cart::http::serve(listener, Arc::new(app), shutdown).await?;
+    cart::http::serve_with(listener, Arc::new(app), access, shutdown).await?;
     Ok(())
 }

@@ -1,14 +1,19 @@
 //! `GET /metrics` over real HTTP: commands by outcome, their latency, appended
-//! events and the projections' positions, in Prometheus' text format.
+//! events and the projections' positions, in Prometheus' text format; and the
+//! operator token that guards it and the parked-event endpoints.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 mod support;
 
+use cart::http::OperatorAccess;
 use reqwest::{Client, StatusCode, header};
 use support::Backend;
-use support::client::{add, on_every_store};
+use support::client::{add, json_of, on_every_store};
 
-on_every_store!(commands_and_projections_show_in_the_metrics);
+on_every_store!(
+    commands_and_projections_show_in_the_metrics,
+    operator_endpoints_need_the_token_when_one_is_set
+);
 
 /// The value of the sample `name{labels}` in a Prometheus text page.
 fn sample(page: &str, name_and_labels: &str) -> Option<f64> {
@@ -70,4 +75,50 @@ async fn commands_and_projections_show_in_the_metrics(backend: &Backend) {
         page.contains(r#"cqrs_append_group_size{quantile="0.5"}"#),
         "{page}"
     );
+}
+
+async fn operator_endpoints_need_the_token_when_one_is_set(backend: &Backend) {
+    let server = backend.serve_with(OperatorAccess::token("s3cret")).await;
+    let client = Client::new();
+
+    let response = client.get(server.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    let body = json_of(response).await;
+    assert_eq!(body["error"]["code"], "operator_token_required", "{body}");
+
+    let response = client
+        .get(server.url("/metrics"))
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        json_of(response).await["error"]["code"],
+        "operator_token_refused"
+    );
+
+    let response = client
+        .get(server.url("/metrics"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // Changing things needs the token too; it is refused before anything happens.
+    for action in ["retry", "evict"] {
+        let response = client
+            .post(server.url(&format!("/processes/fulfilment/parked/o-1/{action}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{action}");
+    }
+    // The rest of the API stays open.
+    let response = add(&client, &server, "open", "apple", 1, 40).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = client.get(server.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }

@@ -22,6 +22,11 @@
 //! | `GET /health` | liveness and the log's head position |
 //! | `GET /metrics` | commands, appends and projections in Prometheus' text format (the metric names are in the `metrics` module's docs) |
 //!
+//! `GET /metrics` and retrying or evicting parked events are the operator's: with
+//! `serve --operator-token` they need `Authorization: Bearer <token>` (401 without,
+//! 403 with another), without a token they answer loopback callers only (see
+//! [`OperatorAccess`]).
+//!
 //! Reads carry `ETag: "<version>"`; writes honour `If-Match: "<version>"` and answer
 //! 409 when the cart moved on. Every error is JSON, including 404 routes, 405, 413
 //! (bodies over [`BODY_LIMIT`]), 414 (paths over [`URI_LIMIT`]) and 431 (headers over
@@ -31,10 +36,12 @@ mod error;
 mod extract;
 mod limits;
 mod metrics;
+mod operator;
 mod order_routes;
 mod routes;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -46,16 +53,37 @@ use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 pub use limits::{HEADERS_LIMIT, URI_LIMIT};
+pub use operator::OperatorAccess;
 
 use crate::service::CartApp;
 
 /// Bodies above this are refused with 413.
 pub const BODY_LIMIT: usize = 16 * 1024;
 
-/// The router over an application.
+/// The router over an application; operator endpoints answer loopback callers only.
 pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
+    router_with(app, OperatorAccess::loopback_only())
+}
+
+/// The router over an application, with who may use the operator's endpoints.
+pub fn router_with<S: Store>(app: Arc<CartApp<S>>, access: OperatorAccess) -> Router {
     metrics::install();
+    let operator = Router::new()
+        .route("/metrics", get(metrics::render))
+        .route(
+            "/processes/fulfilment/parked/{order}/retry",
+            post(order_routes::retry_parked::<S>),
+        )
+        .route(
+            "/processes/fulfilment/parked/{order}/evict",
+            post(order_routes::evict_parked::<S>),
+        )
+        .route_layer(axum::middleware::from_fn_with_state(
+            access,
+            operator::operator_only,
+        ));
     Router::new()
+        .merge(operator)
         .route("/carts/{id}", get(routes::get_cart::<S>))
         .route("/carts/{id}/history", get(routes::history::<S>))
         .route(
@@ -83,17 +111,8 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
             "/processes/fulfilment/parked",
             get(order_routes::parked::<S>),
         )
-        .route(
-            "/processes/fulfilment/parked/{order}/retry",
-            post(order_routes::retry_parked::<S>),
-        )
-        .route(
-            "/processes/fulfilment/parked/{order}/evict",
-            post(order_routes::evict_parked::<S>),
-        )
         .route("/projections", get(routes::projections::<S>))
         .route("/health", get(routes::health::<S>))
-        .route("/metrics", get(metrics::render))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -102,7 +121,8 @@ pub fn router<S: Store>(app: Arc<CartApp<S>>) -> Router {
         .with_state(app)
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then finishes the requests in flight; operator
+/// endpoints answer loopback callers only.
 pub async fn serve<S, F>(
     listener: TcpListener,
     app: Arc<CartApp<S>>,
@@ -112,7 +132,22 @@ where
     S: Store,
     F: Future<Output = ()> + Send + 'static,
 {
-    axum::serve(listener, router(app))
+    serve_with(listener, app, OperatorAccess::loopback_only(), shutdown).await
+}
+
+/// [`serve`] with who may use the operator's endpoints.
+pub async fn serve_with<S, F>(
+    listener: TcpListener,
+    app: Arc<CartApp<S>>,
+    access: OperatorAccess,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    S: Store,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let service = router_with(app, access).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -23,6 +23,14 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) async fn start<S: Store>(store: S) -> Server {
+        Server::start_with(store, cart::http::OperatorAccess::loopback_only()).await
+    }
+
+    /// [`Server::start`] with who may use the operator's endpoints.
+    pub(crate) async fn start_with<S: Store>(
+        store: S,
+        access: cart::http::OperatorAccess,
+    ) -> Server {
         let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -37,7 +45,12 @@ impl Server {
         let app = CartApp::with_worker(store, async move {
             let _ = worker_stopped.await;
         });
-        let task = tokio::spawn(cart::http::serve(listener, Arc::new(app), shutdown));
+        let task = tokio::spawn(cart::http::serve_with(
+            listener,
+            Arc::new(app),
+            access,
+            shutdown,
+        ));
         Server {
             base,
             stop: Some(stop),
@@ -141,9 +154,17 @@ impl Backend {
 
     /// Starts a server on this backend.
     pub(crate) async fn serve(&self) -> Server {
+        self.serve_with(cart::http::OperatorAccess::loopback_only())
+            .await
+    }
+
+    /// [`Backend::serve`] with who may use the operator's endpoints.
+    pub(crate) async fn serve_with(&self, access: cart::http::OperatorAccess) -> Server {
         match self {
-            Backend::Sqlite(_) => Server::start(self.sqlite_store().await).await,
-            Backend::Postgres { .. } => Server::start(self.postgres_store().await).await,
+            Backend::Sqlite(_) => Server::start_with(self.sqlite_store().await, access).await,
+            Backend::Postgres { .. } => {
+                Server::start_with(self.postgres_store().await, access).await
+            }
         }
     }
 
