@@ -28,20 +28,14 @@ use sqlx::PgConnection;
 
 use crate::error::backend;
 
-/// A probe for a new candidate: the highest visible position, the oldest
-/// transaction still running in the same snapshot, and a transaction id taken after
-/// that snapshot.
-const PROBE_NEW: &str = "
+/// One probe: the highest visible position and the oldest transaction still
+/// running in the same snapshot; with `$1`, also a transaction id taken after that
+/// snapshot (for a new candidate), else 0, so that an idle log costs no id and a
+/// long transaction elsewhere one, not one per probe.
+const PROBE: &str = "
 SELECT coalesce((SELECT max(position) FROM cqrs_events), 0),
        pg_snapshot_xmin(pg_current_snapshot())::text::int8,
-       pg_current_xact_id()::text::int8";
-
-/// Every other probe: the same without taking a transaction id, so that an idle
-/// log costs none and a long transaction elsewhere one, not one per probe.
-const PROBE_CHECK: &str = "
-SELECT coalesce((SELECT max(position) FROM cqrs_events), 0),
-       pg_snapshot_xmin(pg_current_snapshot())::text::int8,
-       0::int8";
+       CASE WHEN $1 THEN pg_current_xact_id()::text::int8 ELSE 0 END";
 
 /// How long a reader waits for appends in flight to finish before it returns what
 /// is safe so far.
@@ -81,8 +75,8 @@ impl Fence {
         let mut pause = Duration::from_millis(1);
         loop {
             let candidate = self.needs_candidate();
-            let probe = if candidate { PROBE_NEW } else { PROBE_CHECK };
-            let (visible, running_from, own): (i64, i64, i64) = sqlx::query_as(probe)
+            let (visible, running_from, own): (i64, i64, i64) = sqlx::query_as(PROBE)
+                .bind(candidate)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| backend("find the readers' fence of the log", e))?;

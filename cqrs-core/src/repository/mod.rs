@@ -6,6 +6,7 @@ mod error;
 mod execute;
 mod options;
 mod snapshots;
+mod telemetry;
 mod turns;
 
 use serde::Serialize;
