@@ -13,6 +13,11 @@
 //! serves these reads. Several workers can run a projection with one active
 //! (`run_exclusive`, leases from the event store); `rebuild` empties the tables (the
 //! projection's [`CLEAR`](TableProjection::CLEAR) statements) and replays the log.
+//! [`TableTarget::rebuild_in_shadow`] rebuilds beside the live tables instead (in a
+//! [`ShadowTables`] place: a SQLite file or a PostgreSQL schema of its own) and swaps
+//! the result in with one transaction, so readers never see a half-built read model
+//! and the tables' columns may change. A batch moves the checkpoint only from where
+//! its worker left it, so a worker that raced a swap or another worker rolls back.
 //!
 //! ```
 //! use cqrs_core::runner::ProjectionRunner;
@@ -94,12 +99,14 @@
 //! # }).unwrap();
 //! ```
 
+mod shadow;
 mod target;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
+pub use shadow::ShadowTables;
 pub use target::{BatchError, TableProjection, TableTarget};
 
 /// `#[derive(TableProjection)]`: `#[table(db = sqlx::Sqlite, event = E, handles(A, B = method),

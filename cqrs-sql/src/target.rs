@@ -1,6 +1,7 @@
 //! The projection's contract and the catch-up target that runs it.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use cqrs_core::runner::{CatchUpTarget, ProjectionError};
 use cqrs_core::{DomainEvent, EventHeader, HandlerError, RecordedEvent, StoreError};
@@ -64,10 +65,13 @@ pub struct BatchError {
 /// Runs a [`TableProjection`] against a read database: each batch of events and the
 /// checkpoint commit in one transaction there.
 pub struct TableTarget<P, DB: Database> {
-    pool: Pool<DB>,
-    projection: P,
+    pub(crate) pool: Pool<DB>,
+    pub(crate) projection: Arc<P>,
     /// The schema was created in this process.
     ready: bool,
+    /// The checkpoint as this worker last read or wrote it (`None`: no row, or not
+    /// read yet). A batch moves the checkpoint only from here.
+    saved: Option<i64>,
 }
 
 impl<P, DB> TableTarget<P, DB>
@@ -77,10 +81,15 @@ where
 {
     /// The projection over the read database behind `pool`.
     pub fn new(pool: Pool<DB>, projection: P) -> Self {
+        TableTarget::sharing(pool, Arc::new(projection))
+    }
+
+    pub(crate) fn sharing(pool: Pool<DB>, projection: Arc<P>) -> Self {
         TableTarget {
             pool,
             projection,
             ready: false,
+            saved: None,
         }
     }
 
@@ -90,14 +99,19 @@ where
     }
 }
 
-const CHECKPOINTS: &str =
+pub(crate) const CHECKPOINTS: &str =
     "CREATE TABLE IF NOT EXISTS cqrs_checkpoints (name TEXT PRIMARY KEY, position BIGINT NOT NULL)";
 const SELECT_CHECKPOINT: &str = "SELECT position FROM cqrs_checkpoints WHERE name = $1";
-const SAVE_CHECKPOINT: &str = "INSERT INTO cqrs_checkpoints (name, position) VALUES ($1, $2)
+pub(crate) const SAVE_CHECKPOINT: &str =
+    "INSERT INTO cqrs_checkpoints (name, position) VALUES ($1, $2)
     ON CONFLICT (name) DO UPDATE SET position = excluded.position";
 const DELETE_CHECKPOINT: &str = "DELETE FROM cqrs_checkpoints WHERE name = $1";
+/// Moves the checkpoint only from where this worker left it.
+const MOVE_CHECKPOINT: &str = "UPDATE cqrs_checkpoints SET position = $2 WHERE name = $1 AND position = $3 RETURNING position";
+const FIRST_CHECKPOINT: &str = "INSERT INTO cqrs_checkpoints (name, position) VALUES ($1, $2)
+    ON CONFLICT (name) DO NOTHING RETURNING position";
 
-fn failed(doing: &str, error: sqlx::Error) -> ProjectionError {
+pub(crate) fn failed(doing: &str, error: sqlx::Error) -> ProjectionError {
     let transient = matches!(
         error,
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed
@@ -145,6 +159,7 @@ where
             .fetch_optional(&self.pool)
             .await
             .map_err(|e| failed("read the checkpoint", e))?;
+        self.saved = position.map(|(p,)| p);
         Ok(position.map_or(0, |(p,)| u64::try_from(p).unwrap_or(0)))
     }
 
@@ -162,7 +177,37 @@ where
                 Ok((header, event))
             })
             .collect::<Result<Vec<_>, ProjectionError>>()?;
+        let position = i64::try_from(up_to).map_err(|_| {
+            ProjectionError::Store(StoreError::Corrupt {
+                position: up_to,
+                reason: "a position beyond i64".into(),
+            })
+        })?;
         let mut tx = self.pool.begin().await.map_err(|e| failed("begin", e))?;
+        // The checkpoint first: it is the batch's lock (PostgreSQL's row lock,
+        // SQLite's write lock), taken in the same order as a swap takes it, and it
+        // moves only from where this worker left it.
+        let moved: Option<(i64,)> = match self.saved {
+            Some(from) => sqlx::query_as(MOVE_CHECKPOINT)
+                .bind(P::NAME)
+                .bind(position)
+                .bind(from),
+            None => sqlx::query_as(FIRST_CHECKPOINT)
+                .bind(P::NAME)
+                .bind(position),
+        }
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| failed("save the checkpoint", e))?;
+        if moved.is_none() {
+            let expected = self.saved.map_or(0, |p| u64::try_from(p).unwrap_or(0));
+            self.saved = None;
+            return Err(ProjectionError::CheckpointMoved {
+                projection: P::NAME.to_owned(),
+                expected,
+                up_to,
+            });
+        }
         if let Err(BatchError { header, source }) =
             self.projection.apply_batch(&mut tx, decoded).await
         {
@@ -174,19 +219,8 @@ where
                 source,
             });
         }
-        let position = i64::try_from(up_to).map_err(|_| {
-            ProjectionError::Store(StoreError::Corrupt {
-                position: up_to,
-                reason: "a position beyond i64".into(),
-            })
-        })?;
-        sqlx::query(SAVE_CHECKPOINT)
-            .bind(P::NAME)
-            .bind(position)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| failed("save the checkpoint", e))?;
         tx.commit().await.map_err(|e| failed("commit a batch", e))?;
+        self.saved = Some(position);
         Ok(())
     }
 
@@ -207,6 +241,7 @@ where
         tx.commit()
             .await
             .map_err(|e| failed("commit the reset", e))?;
+        self.saved = None;
         Ok(())
     }
 }

@@ -76,6 +76,20 @@ pub enum ProjectionError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// The projection's saved checkpoint is no longer where this worker left it:
+    /// another worker, or a rebuild swapped in beside it, moved it. The batch was
+    /// rolled back; the next pass reads the checkpoint again.
+    #[error(
+        "the checkpoint of projection `{projection}` moved away from {expected} (another worker or a rebuild wrote it); the batch to {up_to} was rolled back"
+    )]
+    CheckpointMoved {
+        /// The projection.
+        projection: String,
+        /// Where this worker expected it.
+        expected: u64,
+        /// Where the batch would have moved it.
+        up_to: u64,
+    },
 }
 
 impl From<StoreError> for ProjectionError {

@@ -66,9 +66,6 @@ pub enum AppError {
     /// again later may succeed.
     #[error("{0}")]
     Unavailable(String),
-    /// Not available in this configuration; the message says what is.
-    #[error("{0}")]
-    Unsupported(&'static str),
     /// The store, a stored event or a projection failed.
     #[error("{0}")]
     Internal(String),

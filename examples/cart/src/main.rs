@@ -65,8 +65,7 @@ impl Failure {
                 | AppError::InvalidCartId(..)
                 | AppError::Unstorable(_)
                 | AppError::Stock(_)
-                | AppError::Payment(_)
-                | AppError::Unsupported(_),
+                | AppError::Payment(_),
             )
             | Failure::ReplicaNeedsPostgres => (4, "refused"),
             Failure::App(

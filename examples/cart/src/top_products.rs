@@ -11,7 +11,7 @@ use cqrs_core::runner::{
     RunnerOptions,
 };
 use cqrs_core::{EventHeader, HandlerError, Projection, QueryHandler, Store};
-use cqrs_sql::{BatchError, TableProjection, TableTarget};
+use cqrs_sql::{BatchError, ShadowTables, TableProjection, TableTarget};
 use sqlx::{Any, AnyPool};
 use tokio::sync::{Mutex, watch};
 
@@ -296,8 +296,10 @@ impl<S: Store> TopProductsSide<S> {
             .collect())
     }
 
-    /// Rebuilds from the whole log. `shadow` (the document only) builds a new version
-    /// beside the old one, which keeps serving, and swaps it in at the end.
+    /// Rebuilds from the whole log. `shadow` builds a new version beside the old
+    /// one, which keeps serving, and swaps it in at the end (the document under a
+    /// second name; the tables in a file `<read db>.rebuild` or a schema
+    /// `<schema>_rebuild` of the read database).
     pub async fn rebuild(
         &self,
         shadow: bool,
@@ -307,10 +309,13 @@ impl<S: Store> TopProductsSide<S> {
         if !shadow {
             return Ok(self.on_demand.lock().await.rebuild(progress).await?.events);
         }
-        if self.tables.is_some() {
-            return Err(AppError::Unsupported(
-                "`--shadow` rebuilds the document view; the tables rebuild in place, a transaction per batch",
-            ));
+        if let Some(pool) = &self.tables {
+            let shadow = shadow_tables(pool).await?;
+            let target = TableTarget::new(pool.clone(), TopProductsTable);
+            let done = target
+                .rebuild_in_shadow(self.store.clone(), shadow, progress)
+                .await?;
+            return Ok(done.events);
         }
         let shadow_name = format!("{name}@rebuild");
         let target =
@@ -323,6 +328,25 @@ impl<S: Store> TopProductsSide<S> {
         self.store.delete_view(&shadow_name).await?;
         Ok(done.events)
     }
+}
+
+/// Where the tables of `pool`'s database are rebuilt beside the live ones: a file
+/// `<path>.rebuild` beside a SQLite file, a schema `<current schema>_rebuild` on
+/// PostgreSQL.
+async fn shadow_tables(pool: &AnyPool) -> Result<ShadowTables<Any>, AppError> {
+    let url = pool.connect_options().database_url.clone();
+    if url.scheme() == "sqlite" {
+        let path = url.as_str().trim_start_matches("sqlite://");
+        let path = path.split('?').next().unwrap_or(path);
+        return ShadowTables::sqlite_file(format!("{path}.rebuild"))
+            .await
+            .map_err(read_failed);
+    }
+    let schema: String = sqlx::query_scalar("SELECT current_schema()::text")
+        .fetch_one(pool)
+        .await
+        .map_err(read_failed)?;
+    Ok(ShadowTables::postgres_schema(pool, &format!("{schema}_rebuild")).await?)
 }
 
 fn read_failed(error: sqlx::Error) -> AppError {

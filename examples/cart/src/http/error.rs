@@ -145,9 +145,6 @@ impl From<AppError> for ApiError {
                 };
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
-            AppError::Unsupported(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unsupported", message)
-            }
             AppError::Internal(_) => {
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
             }
