@@ -3,7 +3,7 @@
 //! lists them as ignored instead of passing them. With `CQRS_REQUIRE_NATS=1` and no
 //! `NATS_URL` the build stops, so CI never ignores them.
 
-fn main() {
+pub(crate) fn main() {
     println!("cargo::rustc-check-cfg=cfg(nats_tests)");
     println!("cargo::rerun-if-env-changed=NATS_URL");
     println!("cargo::rerun-if-env-changed=CQRS_REQUIRE_NATS");

@@ -3,7 +3,7 @@
 //! ignored instead of passing them. With `CQRS_REQUIRE_POSTGRES=1` and no
 //! `DATABASE_URL` the build stops, so CI never ignores them.
 
-fn main() {
+pub(crate) fn main() {
     println!("cargo::rustc-check-cfg=cfg(postgres_tests)");
     println!("cargo::rerun-if-env-changed=DATABASE_URL");
     println!("cargo::rerun-if-env-changed=CQRS_REQUIRE_POSTGRES");

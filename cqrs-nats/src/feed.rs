@@ -47,6 +47,8 @@ fn nats(
 pub struct Batch<E> {
     /// The events, in log order.
     pub events: Vec<EventEnvelope<E>>,
+    /// Messages delivered, the skipped ones included: 0 when nothing waited.
+    pub delivered: usize,
     last: Option<jetstream::Message>,
 }
 
@@ -153,18 +155,42 @@ impl JetStreamFeed {
     }
 
     /// The events waiting now (up to a batch), decoded into `E` (upcasting
-    /// included); an empty batch when none wait.
+    /// included); an empty batch when none wait. Events whose names `E` does not
+    /// know (another aggregate's, in a stream relaying several) are left out, and
+    /// acknowledged with the batch.
     pub async fn fetch<E: DomainEvent>(&mut self) -> Result<Batch<E>, FeedError> {
-        let messages = self.next_messages(None).await?;
+        self.decoded(None).await
+    }
+
+    /// Like [`fetch`](Self::fetch), waiting up to `wait` for a first event when
+    /// none waits yet: for a service that follows the stream.
+    pub async fn fetch_waiting<E: DomainEvent>(
+        &mut self,
+        wait: Duration,
+    ) -> Result<Batch<E>, FeedError> {
+        self.decoded(Some(wait)).await
+    }
+
+    async fn decoded<E: DomainEvent>(
+        &mut self,
+        wait: Option<Duration>,
+    ) -> Result<Batch<E>, FeedError> {
+        let messages = self.next_messages(wait).await?;
+        let delivered = messages.len();
         let last = messages.last().map(|(_, m)| m.clone());
         let events = messages
             .into_iter()
+            .filter(|(e, _)| E::event_names().any(|name| name == e.header.event_name))
             .map(|(RecordedEvent { header, payload }, _)| {
                 let event = header.decode_payload::<E>(&payload)?;
                 Ok(EventEnvelope { header, event })
             })
             .collect::<Result<Vec<_>, FeedError>>()?;
-        Ok(Batch { events, last })
+        Ok(Batch {
+            events,
+            delivered,
+            last,
+        })
     }
 
     /// Feeds every waiting event to `target` (any read model a runner could feed:

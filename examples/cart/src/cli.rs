@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use crate::orders::cli::{ParkedAction, PaymentAction, StockAction};
+pub use crate::relay::NatsArgs;
 use crate::service::{HistoryEntry, ProjectionReport};
 use crate::views::{CartView, ProductCount};
 
@@ -173,6 +174,32 @@ pub enum Command {
         /// answer callers on this machine only.
         #[arg(long, env = "CART_OPERATOR_TOKEN", hide_env_values = true)]
         operator_token: Option<String>,
+        /// Also relay every event to this NATS server's JetStream (stream
+        /// `CART_EVENTS`, as `cart relay` does; one relay per stream is active).
+        #[arg(long, value_name = "URL")]
+        relay_nats: Option<String>,
+    },
+    /// Publish every event to NATS JetStream, in log order and exactly once, until
+    /// stopped; start several and one is active. Prints its state as it changes.
+    Relay {
+        #[command(flatten)]
+        nats: NatsArgs,
+        /// Events per batch: one publish round trip each.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: usize,
+    },
+    /// Another service's view: the cart's events read back from JetStream with a
+    /// durable consumer, decoded, one line each.
+    Follow {
+        #[command(flatten)]
+        nats: NatsArgs,
+        /// The durable consumer's name: a later run with the same name starts after
+        /// the events this one received.
+        #[arg(long, default_value = "cart-follow")]
+        durable: String,
+        /// Print what waits now and stop, instead of following.
+        #[arg(long)]
+        once: bool,
     },
     /// The read models: where each is in the log, and workers and rebuilds.
     Projections {
@@ -325,6 +352,33 @@ pub fn projections_table(reports: &[ProjectionReport]) -> String {
         ));
     }
     out
+}
+
+/// Prints a worker's status as it changes: a line when the state changes kind
+/// or the checkpoint moves, nothing while it idles.
+pub fn spawn_status_printer(
+    mut status: tokio::sync::watch::Receiver<cqrs_core::runner::ProjectionStatus>,
+    json: bool,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut last = None;
+        while status.changed().await.is_ok() {
+            let current = status.borrow_and_update().clone();
+            let seen = (std::mem::discriminant(&current.state), current.checkpoint);
+            if last == Some(seen) {
+                continue;
+            }
+            last = Some(seen);
+            if json {
+                println!("{}", serde_json::to_string(&current).unwrap_or_default());
+            } else {
+                println!(
+                    "{}: {:?} at {} of {}",
+                    current.name, current.state, current.checkpoint, current.head
+                );
+            }
+        }
+    })
 }
 
 #[cfg(test)]

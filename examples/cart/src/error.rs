@@ -66,6 +66,9 @@ pub enum AppError {
     /// again later may succeed.
     #[error("{0}")]
     Unavailable(String),
+    /// A setting that cannot be used; the message says what to give instead.
+    #[error("{0}")]
+    Invalid(String),
     /// The store, a stored event or a projection failed.
     #[error("{0}")]
     Internal(String),

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod orders;
+pub mod relay;
 pub mod service;
 pub mod top_products;
 pub mod views;

@@ -8,12 +8,14 @@ use cart::domain::CartCommand;
 use cart::http::OperatorAccess;
 use cart::orders::cli as order_cli;
 use cart::orders::service::fulfilment_runner;
+use cart::relay::{NatsArgs, Received, follow, relay_runner};
 use cart::service::{AppError, CartApp};
 use cart::top_products::TopRunner;
 use clap::Parser;
 use cqrs_core::Store;
 use cqrs_core::StoreError;
-use cqrs_core::runner::{RunState, RunnerOptions, error_chain};
+use cqrs_core::runner::{ProjectionRunner, RunnerOptions, error_chain};
+use cqrs_nats::Relay;
 use cqrs_postgres::{PostgresEventStore, PostgresOptions};
 use cqrs_sqlite::SqliteEventStore;
 
@@ -65,7 +67,8 @@ impl Failure {
                 | AppError::InvalidCartId(..)
                 | AppError::Unstorable(_)
                 | AppError::Stock(_)
-                | AppError::Payment(_),
+                | AppError::Payment(_)
+                | AppError::Invalid(_),
             )
             | Failure::ReplicaNeedsPostgres => (4, "refused"),
             Failure::App(
@@ -121,12 +124,46 @@ async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Fa
         Command::Serve {
             addr,
             operator_token,
+            relay_nats,
         } => {
+            let relay = match relay_nats {
+                Some(url) => Some(relay_runner(&store, &NatsArgs::at(url), 1000).await?),
+                None => None,
+            };
             let app = app(store, replica, cli).await?;
             let access = operator_token
                 .as_deref()
                 .map_or_else(OperatorAccess::loopback_only, OperatorAccess::token);
-            return serve(app, *addr, access).await;
+            return serve(app, *addr, access, relay).await;
+        }
+        Command::Relay { nats, batch_size } => {
+            let mut runner = relay_runner(&store, nats, *batch_size).await?;
+            let printer = cli::spawn_status_printer(runner.watch_status(), cli.json);
+            runner.run_exclusive(RETRY, stop_signal()).await;
+            printer.abort();
+            return Ok(());
+        }
+        Command::Follow {
+            nats,
+            durable,
+            once,
+        } => {
+            let json = cli.json;
+            let print = |received: Received| {
+                if json {
+                    println!("{}", serde_json::to_string(&received).unwrap_or_default());
+                } else {
+                    println!(
+                        "{:>8}  {} v{}  {}  {:?}",
+                        received.position,
+                        received.stream_id,
+                        received.stream_version,
+                        received.event_name,
+                        received.event
+                    );
+                }
+            };
+            return Ok(follow(nats, durable, *once, print, stop_signal()).await?);
         }
         Command::Projections {
             action: Some(ProjectionAction::Run { batch_size }),
@@ -302,6 +339,8 @@ async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Fa
             })
         }
         Command::Serve { .. }
+        | Command::Relay { .. }
+        | Command::Follow { .. }
         | Command::Projections {
             action: Some(ProjectionAction::Run { .. }),
         } => Ok(()),
@@ -405,28 +444,7 @@ async fn work<S: Store>(
             .await;
     });
     let mut runner = TopRunner::new(&store, tables.as_ref(), options);
-    let mut status = runner.watch_status();
-    let printer = tokio::spawn(async move {
-        // A line when the state changes kind or the checkpoint moves; an idle
-        // worker prints nothing.
-        let mut last: Option<(std::mem::Discriminant<RunState>, u64)> = None;
-        while status.changed().await.is_ok() {
-            let current = status.borrow_and_update().clone();
-            let seen = (std::mem::discriminant(&current.state), current.checkpoint);
-            if last == Some(seen) {
-                continue;
-            }
-            last = Some(seen);
-            if json {
-                println!("{}", serde_json::to_string(&current).unwrap_or_default());
-            } else {
-                println!(
-                    "{}: {:?} at {} of {}",
-                    current.name, current.state, current.checkpoint, current.head
-                );
-            }
-        }
-    });
+    let printer = cli::spawn_status_printer(runner.watch_status(), json);
     runner
         .run_exclusive(std::time::Duration::from_millis(200), stop_signal())
         .await;
@@ -449,10 +467,14 @@ fn print<T: serde::Serialize>(
     Ok(())
 }
 
+/// How often a standby worker tries to take over.
+const RETRY: std::time::Duration = std::time::Duration::from_millis(200);
+
 async fn serve<S: Store>(
     app: CartApp<S>,
     addr: std::net::SocketAddr,
     access: OperatorAccess,
+    relay: Option<ProjectionRunner<S, Relay>>,
 ) -> Result<(), Failure> {
     // INFO by default (`RUST_LOG` to change it); colours only on a terminal, so a
     // redirected log holds plain text.
@@ -465,15 +487,26 @@ async fn serve<S: Store>(
         .with_writer(std::io::stderr)
         .init();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop_relay, relay_stopped) = tokio::sync::watch::channel(false);
+    if let Some(mut relay) = relay {
+        let mut relay_stopped = relay_stopped;
+        tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = relay_stopped.wait_for(|stop| *stop).await;
+            };
+            relay.run_exclusive(RETRY, shutdown).await;
+        });
+    }
     let app = app.spawn_workers(async move {
         let _ = worker_stopped.await;
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    let shutdown = async {
+    let shutdown = async move {
         stop_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         let _ = stop_worker.send(());
+        let _ = stop_relay.send(true);
     };
     cart::http::serve_with(listener, Arc::new(app), access, shutdown).await?;
     Ok(())
