@@ -72,8 +72,27 @@ fn unescape(text: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// The headers of one relayed event.
-pub(crate) fn to_headers(header: &EventHeader) -> HeaderMap {
+/// The headers the relay sends with an event (`Nats-Msg-Id` and the
+/// `Cqrs-*` headers above; [`recorded_event`] reads them back).
+///
+/// ```
+/// # use cqrs_core::{EventHeader, Metadata};
+/// let header = EventHeader {
+///     stream_id: "cart-alice".into(),
+///     stream_version: 3,
+///     position: 42,
+///     event_id: uuid::Uuid::new_v4(),
+///     event_name: "cart.item_added".into(),
+///     event_version: 1,
+///     recorded_at: chrono::Utc::now(),
+///     metadata: Metadata::default(),
+/// };
+/// let headers = cqrs_nats::headers::to_headers(&header);
+/// assert_eq!(headers.get("Cqrs-Position").map(|v| v.as_str()), Some("42"));
+/// let back = cqrs_nats::headers::recorded_event(1, Some(&headers), b"{}").unwrap();
+/// assert_eq!(back.header, header);
+/// ```
+pub fn to_headers(header: &EventHeader) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let id = header.event_id.to_string();
     headers.insert(MESSAGE_ID, id.as_str());

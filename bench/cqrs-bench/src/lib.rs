@@ -7,6 +7,7 @@ pub mod chart;
 pub mod http_load;
 pub mod lag;
 pub mod read_side;
+pub mod relay;
 pub mod stats;
 pub mod workload;
 

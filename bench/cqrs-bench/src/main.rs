@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 use cqrs_bench::http_load::{HotCartHttp, hot_cart_over_http};
+use cqrs_bench::relay::RelayFigures;
 use cqrs_bench::stats::Figure;
 use cqrs_bench::workload::{self, Shape, StoreFigures};
 use cqrs_bench::{ceiling, chart, read_side};
@@ -83,6 +84,10 @@ struct Args {
     /// Adds per HTTP client.
     #[arg(long, default_value_t = 20)]
     http_adds: usize,
+    /// A NATS server with JetStream: the relay's events/s into it from each store,
+    /// beside a plain publish loop of the same messages.
+    #[arg(long, env = "NATS_URL")]
+    nats: Option<String>,
     /// Where results.json and chart.svg go (default: `bench` in `CARGO_TARGET_DIR`,
     /// or `target/bench`).
     #[arg(long)]
@@ -97,6 +102,8 @@ struct Report<'a> {
     hot_cart_over_http: &'a [(String, HotCartHttp)],
     /// PostgreSQL: W on two nodes, and on one node, measured back to back.
     postgres_two_nodes_w: Option<(Figure, Figure)>,
+    /// Per store: the relay into JetStream and the plain publish loop.
+    relay: &'a [(String, RelayFigures)],
 }
 
 #[tokio::main]
@@ -118,6 +125,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut results = Vec::new();
     let mut http = Vec::new();
     let mut two_node_w = None;
+    let mut relays = Vec::new();
     for kind in stores {
         eprintln!("measuring {kind:?} ...");
         let figures = match kind {
@@ -198,6 +206,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         };
         print_figures(&figures);
+        if let Some(url) = &args.nats {
+            let relay = relay(kind, &args, url)
+                .await
+                .map_err(|e| e as Box<dyn std::error::Error>)?;
+            println!(
+                "  relay into JetStream: {:.0} events/s (p50 batch {:.1} ms); plain publish loop of the same messages: {:.0}/s; relay is {:.0}% of it",
+                relay.relay.per_second,
+                relay.relay.p50_us / 1000.0,
+                relay.publish_loop.per_second,
+                100.0 * relay.relay.per_second
+                    / relay.publish_loop.per_second.max(f64::MIN_POSITIVE)
+            );
+            relays.push((figures.store.clone(), relay));
+        }
         if args.http_clients > 0 {
             let load = http_load(kind, &args).await?;
             print_http(&load);
@@ -213,6 +235,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         results: &results,
         hot_cart_over_http: &http,
         postgres_two_nodes_w: two_node_w,
+        relay: &relays,
     };
     let json = out.join("results.json");
     std::fs::write(&json, serde_json::to_string_pretty(&report)?)?;
@@ -287,6 +310,44 @@ async fn two_nodes(url: &str, shape: &Shape) -> Result<(Figure, Figure), cqrs_co
     let one = workload::write_on_one_node(alone.clone(), shape).await;
     testing::drop_schema(alone).await;
     Ok((nodes, one))
+}
+
+/// The relay from a fresh store of this kind holding the W workload's events.
+async fn relay(
+    kind: StoreKind,
+    args: &Args,
+    url: &str,
+) -> Result<RelayFigures, Box<dyn std::error::Error + Send + Sync>> {
+    let shape = Shape {
+        carts: args.carts.max(1),
+        commands_per_cart: args.commands.max(1),
+        writers: args.writers.max(1),
+        queries: 1,
+        hot_history: 0,
+        hot_commands: 1,
+    };
+    Ok(match kind {
+        StoreKind::Memory => {
+            let store = cqrs_core::InMemoryEventStore::new();
+            workload::write_on_one_node(store.clone(), &shape).await;
+            cqrs_bench::relay::relay_vs_publish(store, url).await?
+        }
+        StoreKind::Sqlite => {
+            let path = temp_file("cqrs-bench-relay");
+            let store = SqliteEventStore::open(&path).await?;
+            workload::write_on_one_node(store.clone(), &shape).await;
+            let figures = cqrs_bench::relay::relay_vs_publish(store, url).await;
+            remove_sqlite(&path);
+            figures?
+        }
+        StoreKind::Postgres => {
+            let store = postgres(&args.database_url, shape.writers).await?;
+            workload::write_on_one_node(store.clone(), &shape).await;
+            let figures = cqrs_bench::relay::relay_vs_publish(store.clone(), url).await;
+            testing::drop_schema(store).await;
+            figures?
+        }
+    })
 }
 
 /// The hot cart over HTTP on a fresh store of this kind.
