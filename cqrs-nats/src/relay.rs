@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_nats::jetstream::{self, context::PublishAckFuture, message::PublishMessage, stream};
 use bytes::Bytes;
 use cqrs_core::runner::{CatchUpTarget, ProjectionError};
-use cqrs_core::{RecordedEvent, StoreError};
+use cqrs_core::{EventStore, ReadAll, RecordedEvent, StoreError};
 
 use crate::headers::{self, to_headers};
 use crate::subject::{SubjectTemplate, aggregate_of};
@@ -73,6 +73,29 @@ impl RelayOptions {
 /// Why the relay could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
+    /// The stream's last message is not the log's event at its position: the
+    /// stream was filled from another log (a database recreated, another
+    /// application). Relaying would skip this log's events up to that position.
+    #[error(
+        "JetStream stream `{stream}` ends with event {event_id} at position {position}, which this log does not hold there: it was relayed from another log; give the relay a new stream, or delete this one"
+    )]
+    AnotherLog {
+        /// The stream.
+        stream: String,
+        /// The position in its last message.
+        position: u64,
+        /// The event id in its last message.
+        event_id: uuid::Uuid,
+    },
+    /// The log or the stream could not be read for the check.
+    #[error("cannot check JetStream stream `{stream}` against the log")]
+    Check {
+        /// The stream.
+        stream: String,
+        /// What failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The JetStream stream could not be created or found.
     #[error("JetStream stream `{stream}` is not available")]
     Stream {
@@ -150,6 +173,53 @@ impl Relay {
     /// The JetStream stream it publishes to.
     pub fn stream_name(&self) -> &str {
         &self.options.stream
+    }
+
+    /// Checks that the stream was filled from `store`'s log: its last message's
+    /// event is the log's event at that position. Call it before running the
+    /// relay: a stream left from another log (a database recreated beside an old
+    /// stream) would otherwise make the relay skip this log's events up to that
+    /// position. An empty stream passes.
+    pub async fn check_log<S: EventStore>(&mut self, store: &S) -> Result<(), RelayError> {
+        let stream = self.options.stream.clone();
+        let check = |source: Box<dyn std::error::Error + Send + Sync>| RelayError::Check {
+            stream: stream.clone(),
+            source,
+        };
+        let last = self
+            .stream
+            .info()
+            .await
+            .map_err(|e| check(e.into()))?
+            .state
+            .last_sequence;
+        if last == 0 {
+            return Ok(());
+        }
+        let message = self
+            .stream
+            .get_raw_message(last)
+            .await
+            .map_err(|e| check(e.into()))?;
+        let relayed =
+            headers::from_headers(last, Some(&message.headers)).map_err(|e| check(e.into()))?;
+        let found = store
+            .read_all(ReadAll::from_position(relayed.position).limit(1))
+            .await
+            .map_err(|e| check(e.into()))?;
+        match found.first() {
+            Some(event)
+                if event.header.position == relayed.position
+                    && event.header.event_id == relayed.event_id =>
+            {
+                Ok(())
+            }
+            _ => Err(RelayError::AnotherLog {
+                stream,
+                position: relayed.position,
+                event_id: relayed.event_id,
+            }),
+        }
     }
 
     fn relays(&self, event: &RecordedEvent) -> bool {

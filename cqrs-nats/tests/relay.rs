@@ -15,7 +15,7 @@ use cqrs_core::{
     DomainEvent, EventHeader, EventStore, ExpectedVersion, InMemoryEventStore, Metadata, NewEvent,
     Projection, ReadAll, RecordedEvent,
 };
-use cqrs_nats::{JetStreamFeed, Relay, RelayOptions, SubjectTemplate, headers};
+use cqrs_nats::{JetStreamFeed, Relay, RelayError, RelayOptions, SubjectTemplate, headers};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, DomainEvent)]
@@ -166,6 +166,16 @@ async fn every_event_once_in_order_after_a_stop_mid_page_and_a_stale_relay() {
         relayed,
         log(&store).await,
         "every event once, in log order, as stored"
+    );
+    // The stream checks out against this log, not against another one.
+    let mut checking = Relay::new(client().await, options.clone()).await.unwrap();
+    checking.check_log(&store).await.unwrap();
+    let other = InMemoryEventStore::new();
+    append(&other, 1, 130).await;
+    let error = checking.check_log(&other).await.unwrap_err();
+    assert!(
+        matches!(error, RelayError::AnotherLog { position: 120, .. }),
+        "{error}"
     );
     let subject_of = |position: u64| {
         let header = &relayed[position as usize - 1].header;

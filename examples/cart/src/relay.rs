@@ -6,8 +6,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use cqrs_core::Store;
+use cqrs_core::runner::error_chain;
 use cqrs_core::runner::{ProjectionRunner, RunnerOptions};
-use cqrs_nats::{JetStreamFeed, Relay, RelayOptions, SubjectTemplate};
+use cqrs_nats::{JetStreamFeed, Relay, RelayError, RelayOptions, SubjectTemplate};
 
 use crate::domain::CartEvent;
 use crate::error::AppError;
@@ -71,14 +72,16 @@ pub async fn relay_runner<S: Store>(
         subjects,
         ..RelayOptions::default()
     };
-    let relay = Relay::new(connect(&nats.url).await?, options)
+    let mut relay = Relay::new(connect(&nats.url).await?, options)
         .await
-        .map_err(|e| {
-            nats_failed(
-                "open the JetStream stream",
-                cqrs_core::runner::error_chain(&e),
-            )
-        })?;
+        .map_err(|e| nats_failed("open the JetStream stream", error_chain(&e)))?;
+    match relay.check_log(store).await {
+        Ok(()) => {}
+        Err(error @ RelayError::AnotherLog { .. }) => {
+            return Err(AppError::Invalid(error.to_string()));
+        }
+        Err(error) => return Err(nats_failed("check the stream", error_chain(&error))),
+    }
     let options = RunnerOptions {
         batch_size,
         ..RunnerOptions::default()
