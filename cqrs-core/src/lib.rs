@@ -115,7 +115,9 @@ pub use envelope::{EventDecodeError, EventEnvelope, EventHeader, NewEvent, Recor
 pub use event::{DecodeError, DomainEvent, EncodeError, EventType};
 pub use metadata::Metadata;
 pub use payload::Payload;
-pub use projection::{HandlerError, HandlerOutcome, Projection, ProjectionHandler};
+pub use projection::{
+    HandlerError, HandlerOutcome, Projection, ProjectionHandler, WithHeader, WithoutHeader,
+};
 pub use query::{Query, QueryHandler};
 pub use repository::{AsOf, CommandError, ExecuteOptions, Loaded, Repository, RetryPolicy};
 pub use store::{

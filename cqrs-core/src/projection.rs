@@ -81,22 +81,31 @@ where
     }
 }
 
-/// A projection handler method for one event variant: it takes `&mut self`, the
-/// event's [`EventHeader`], then each field of the variant by value, in order.
+/// A projection handler method for one event variant: it takes `&mut self`,
+/// optionally the event's [`EventHeader`], then each field of the variant by value,
+/// in order. `M` tells the two shapes apart ([`WithHeader`], [`WithoutHeader`]);
+/// the compiler infers it from the method.
 #[diagnostic::on_unimplemented(
     message = "this method cannot handle the event: its fields are `{Args}`",
     label = "wrong handler signature",
-    note = "write `fn handler(&mut self, header: &EventHeader, <each field of the variant, by value, in order>)` returning `()` or `Result<(), E>`"
+    note = "write `fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `fn handler(&mut self, header: &EventHeader, <fields>)`, returning `()` or `Result<(), E>`"
 )]
-pub trait ProjectionHandler<P, Args> {
+pub trait ProjectionHandler<P, Args, M = WithHeader> {
     /// Calls the handler.
     fn call(self, projection: &mut P, header: &EventHeader, args: Args)
     -> Result<(), HandlerError>;
 }
 
+/// A handler that takes the event's header before the fields.
+pub enum WithHeader {}
+
+/// A handler that takes only the fields.
+pub enum WithoutHeader {}
+
 macro_rules! impl_projection_handler {
     ($($arg:ident),*) => {
-        impl<P, F, R, $($arg),*> ProjectionHandler<P, ($($arg,)*)> for F
+        #[diagnostic::do_not_recommend]
+        impl<P, F, R, $($arg),*> ProjectionHandler<P, ($($arg,)*), WithHeader> for F
         where
             F: FnOnce(&mut P, &EventHeader, $($arg),*) -> R,
             R: HandlerOutcome,
@@ -105,6 +114,19 @@ macro_rules! impl_projection_handler {
             fn call(self, projection: &mut P, header: &EventHeader, args: ($($arg,)*)) -> Result<(), HandlerError> {
                 let ($($arg,)*) = args;
                 self(projection, header, $($arg),*).into_result()
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<P, F, R, $($arg),*> ProjectionHandler<P, ($($arg,)*), WithoutHeader> for F
+        where
+            F: FnOnce(&mut P, $($arg),*) -> R,
+            R: HandlerOutcome,
+        {
+            #[allow(non_snake_case)]
+            fn call(self, projection: &mut P, _: &EventHeader, args: ($($arg,)*)) -> Result<(), HandlerError> {
+                let ($($arg,)*) = args;
+                self(projection, $($arg),*).into_result()
             }
         }
     };

@@ -2,7 +2,7 @@
 
 use crate::envelope::EventHeader;
 use crate::event::EventType;
-use crate::projection::HandlerError;
+use crate::projection::{HandlerError, WithHeader, WithoutHeader};
 
 pub use crate::process::{ProcessManager, Route};
 
@@ -31,25 +31,27 @@ impl<C, E: Into<HandlerError>> IntoCommands<C> for Result<Vec<C>, E> {
     }
 }
 
-/// A synchronous process handler for one event variant: `&mut self`, the event's
-/// header, then each field of the variant by value, in order.
+/// A synchronous process handler for one event variant: `&mut self`, optionally the
+/// event's header, then each field of the variant by value, in order (`M`, inferred,
+/// tells the two shapes apart).
 #[diagnostic::on_unimplemented(
     message = "this method cannot handle the event: its fields are `{Args}`",
     label = "wrong handler signature",
-    note = "write `fn handler(&mut self, header: &EventHeader, <each field of the variant, by value, in order>)` returning `Vec<Command>` or `Result<Vec<Command>, E>`; an `async fn` needs `async` in its `on(...)` or `start(...)`"
+    note = "write `fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `fn handler(&mut self, header: &EventHeader, <fields>)`, returning `Vec<Command>` or `Result<Vec<Command>, E>`; an `async fn` needs `async` in its `on(...)` or `start(...)`"
 )]
-pub trait ProcessHandler<P, Args, C> {
+pub trait ProcessHandler<P, Args, C, M = WithHeader> {
     /// Calls the handler.
     fn call(self, state: &mut P, header: &EventHeader, args: Args) -> Result<Vec<C>, HandlerError>;
 }
 
-/// An `async` process handler for one event variant, with the same parameters.
+/// An `async` process handler for one event variant, with the same parameters
+/// (the header optional too).
 #[diagnostic::on_unimplemented(
     message = "this method cannot handle the event asynchronously: its fields are `{Args}`",
     label = "wrong async handler signature",
-    note = "write `async fn handler(&mut self, header: &EventHeader, <each field of the variant, by value, in order>)` returning `Vec<Command>` or `Result<Vec<Command>, E>`; a plain `fn` must not be marked `async`"
+    note = "write `async fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `async fn handler(&mut self, header: &EventHeader, <fields>)`, returning `Vec<Command>` or `Result<Vec<Command>, E>`; a plain `fn` must not be marked `async`"
 )]
-pub trait AsyncProcessHandler<P, Args, C> {
+pub trait AsyncProcessHandler<P, Args, C, M = WithHeader> {
     /// Calls the handler.
     fn call(
         self,
@@ -62,7 +64,7 @@ pub trait AsyncProcessHandler<P, Args, C> {
 macro_rules! impl_process_handlers {
     ($($arg:ident),*) => {
         #[diagnostic::do_not_recommend]
-        impl<P, F, R, C, $($arg),*> ProcessHandler<P, ($($arg,)*), C> for F
+        impl<P, F, R, C, $($arg),*> ProcessHandler<P, ($($arg,)*), C, WithHeader> for F
         where
             F: FnOnce(&mut P, &EventHeader, $($arg),*) -> R,
             R: IntoCommands<C>,
@@ -76,7 +78,21 @@ macro_rules! impl_process_handlers {
         }
 
         #[diagnostic::do_not_recommend]
-        impl<P, F, R, C, $($arg),*> AsyncProcessHandler<P, ($($arg,)*), C> for F
+        impl<P, F, R, C, $($arg),*> ProcessHandler<P, ($($arg,)*), C, WithoutHeader> for F
+        where
+            F: FnOnce(&mut P, $($arg),*) -> R,
+            R: IntoCommands<C>,
+        {
+            #[allow(non_snake_case)]
+            #[inline]
+            fn call(self, state: &mut P, _: &EventHeader, args: ($($arg,)*)) -> Result<Vec<C>, HandlerError> {
+                let ($($arg,)*) = args;
+                self(state, $($arg),*).into_commands()
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<P, F, R, C, $($arg),*> AsyncProcessHandler<P, ($($arg,)*), C, WithHeader> for F
         where
             F: AsyncFnOnce(&mut P, &EventHeader, $($arg),*) -> R,
             R: IntoCommands<C>,
@@ -85,6 +101,19 @@ macro_rules! impl_process_handlers {
             async fn call(self, state: &mut P, header: &EventHeader, args: ($($arg,)*)) -> Result<Vec<C>, HandlerError> {
                 let ($($arg,)*) = args;
                 self(state, header, $($arg),*).await.into_commands()
+            }
+        }
+
+        #[diagnostic::do_not_recommend]
+        impl<P, F, R, C, $($arg),*> AsyncProcessHandler<P, ($($arg,)*), C, WithoutHeader> for F
+        where
+            F: AsyncFnOnce(&mut P, $($arg),*) -> R,
+            R: IntoCommands<C>,
+        {
+            #[allow(non_snake_case)]
+            async fn call(self, state: &mut P, _: &EventHeader, args: ($($arg,)*)) -> Result<Vec<C>, HandlerError> {
+                let ($($arg,)*) = args;
+                self(state, $($arg),*).await.into_commands()
             }
         }
     };

@@ -255,19 +255,16 @@ fn attempt(
     let fields_type = quote_spanned!(span=> #variant_trait::Fields);
     let call = if entry.is_async {
         quote_spanned! {method.span()=>
-            #private::AsyncProcessHandler::<Self, #fields_type, #command>::call(
+            #private::AsyncProcessHandler::<Self, #fields_type, #command, _>::call(
                 <Self>::#method, self, __header, __fields,
             ).await
         }
     } else {
+        // The header parameter is optional: the bound's marker is inferred.
         quote_spanned! {method.span()=>
-            {
-                let __handler: <#fields_type as #private::HandlerShape<Self>>::Handler<_> =
-                    <Self>::#method;
-                #private::ProcessHandler::<Self, #fields_type, #command>::call(
-                    __handler, self, __header, __fields,
-                )
-            }
+            #private::ProcessHandler::<Self, #fields_type, #command, _>::call(
+                <Self>::#method, self, __header, __fields,
+            )
         }
     };
     let try_variant = quote_spanned! {span=>

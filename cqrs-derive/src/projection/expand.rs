@@ -51,18 +51,15 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
             let fields_type = quote_spanned!(span=> #variant::Fields);
             let into_fields = quote_spanned!(span=> #variant::into_fields);
             // Naming the argument types makes a handler with the wrong parameters fail
-            // the `ProjectionHandler` bound, whose message lists the variant's fields.
+            // the `ProjectionHandler` bound, whose message lists the variant's fields;
+            // the header parameter is optional (the bound's marker is inferred).
             let call = quote_spanned! {method.span()=>
-                {
-                    let __handler: <#fields_type as #private::HandlerShape<Self>>::Handler<_> =
-                        <Self>::#method;
-                    #private::call_projection_handler::<Self, #fields_type, _>(
-                        __handler,
-                        self,
-                        &__header,
-                        __fields,
-                    )
-                }
+                #private::ProjectionHandler::<Self, #fields_type, _>::call(
+                    <Self>::#method,
+                    self,
+                    &__header,
+                    __fields,
+                )
             };
             quote_spanned! {span=>
                 let __event = match #into_fields(__event) {

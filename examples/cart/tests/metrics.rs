@@ -48,14 +48,25 @@ async fn commands_and_projections_show_in_the_metrics(backend: &Backend) {
         .unwrap();
     assert!(refused.status().is_client_error(), "{}", refused.status());
 
-    let response = client.get(server.url("/metrics")).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let content_type = response.headers()[header::CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(content_type.starts_with("text/plain"), "{content_type}");
-    let page = response.text().await.unwrap();
+    // The projection workers report their position when their first pass ends,
+    // which may be after the commands above: read until they have (or 10 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let page = loop {
+        let response = client.get(server.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let content_type = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(content_type.starts_with("text/plain"), "{content_type}");
+        let page = response.text().await.unwrap();
+        if page.contains(r#"cqrs_projection_position{projection="#)
+            || std::time::Instant::now() >= deadline
+        {
+            break page;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     // Other tests of this binary may run commands too: at least ours were counted.
     assert!(count(&page, ok) >= count(&before, ok) + 3.0, "{page}");
     assert!(count(&page, rejected) > count(&before, rejected), "{page}");

@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
-use cqrs_core::{
-    Aggregate, Command, DomainEvent, EventHeader, Projection, Query, QueryHandler, Repository,
-};
+use cqrs_core::{Aggregate, Command, DomainEvent, Projection, Query, QueryHandler, Repository};
 use cqrs_sqlite::SqliteEventStore;
 use serde::{Deserialize, Serialize};
 
@@ -78,11 +76,11 @@ struct Items {
 }
 
 impl Items {
-    fn on_added(&mut self, _: &EventHeader, _title: String) {
+    fn on_added(&mut self, _title: String) {
         self.added += 1;
     }
 
-    fn on_done(&mut self, _: &EventHeader, _title: String) {
+    fn on_done(&mut self, _title: String) {
         self.done += 1;
     }
 

@@ -1,5 +1,6 @@
-//! A process manager over two event enums, with sync, async and renamed handlers,
-//! deadlines and `done`, public, under `#![deny(warnings)]`.
+//! A process manager over two event enums, with sync, async and renamed handlers
+//! (with and without the event's header), deadlines and `done`, public, under
+//! `#![deny(warnings)]`.
 #![deny(warnings)]
 
 use cqrs_core::process::ProcessManager;
@@ -44,7 +45,7 @@ pub struct Fulfilment {
 }
 
 impl Fulfilment {
-    async fn on_placed(&mut self, _: &EventHeader, _: u64, sku: String) -> Vec<Send> {
+    async fn on_placed(&mut self, _: u64, sku: String) -> Vec<Send> {
         vec![Send::Reserve(sku)]
     }
 
@@ -53,7 +54,7 @@ impl Fulfilment {
         Ok(vec![Send::Ship])
     }
 
-    fn on_return(&mut self, _: &EventHeader, _: u64) -> Vec<Send> {
+    fn on_return(&mut self, _: u64) -> Vec<Send> {
         Vec::new()
     }
 
