@@ -40,14 +40,14 @@ pub(crate) struct Upcast {
 pub(crate) enum Apply {
     /// `on_<variant in snake case>`.
     Default(syn::Ident),
-    /// `apply = method`, with the tokens that set it.
+    /// `handler = method`, with the tokens that set it.
     Method(proc_macro2::TokenStream, syn::Ident),
     /// `skip_apply`: the aggregate ignores this event.
     Skip(proc_macro2::TokenStream),
 }
 
 const CONTAINER_KEYS: &[&str] = &["aggregate", "aggregates"];
-const VARIANT_KEYS: &[&str] = &["name", "version", "apply", "skip_apply", "upcast"];
+const VARIANT_KEYS: &[&str] = &["name", "version", "handler", "skip_apply", "upcast"];
 const UPCAST_KEYS: &[&str] = &["from", "with"];
 
 impl<'a> EventEnum<'a> {
@@ -132,7 +132,7 @@ impl<'a> EventVariant<'a> {
     fn from_ast(cx: &Ctxt, variant: &'a syn::Variant) -> Self {
         let mut name = Attr::none(cx, "event", "name");
         let mut version = Attr::none(cx, "event", "version");
-        let mut apply = Attr::none(cx, "event", "apply");
+        let mut apply = Attr::none(cx, "event", "handler");
         let mut skip_apply = Flag::none(cx, "event", "skip_apply");
         let mut upcasts = Vec::new();
         attr::each_attr(cx, &variant.attrs, "event", |meta| {
@@ -144,10 +144,17 @@ impl<'a> EventVariant<'a> {
                 // #[event(version = 2)]
                 let (lit, number) = attr::u32_value(meta, "version")?;
                 version.set(&meta.path, (lit, number));
-            } else if meta.path.is_ident("apply") {
-                // #[event(apply = on_added)]
-                let method = attr::ident_value(meta, "apply")?;
+            } else if meta.path.is_ident("handler") {
+                // #[event(handler = on_added)]
+                let method = attr::ident_value(meta, "handler")?;
                 apply.set(&meta.path, method);
+            } else if meta.path.is_ident("apply") {
+                // The spelling before every derive said `handler = ...`.
+                let error = meta.error(
+                    "write `handler = ...`: every derive names the method it calls with `handler = method`",
+                );
+                attr::skip_value(meta)?;
+                return Err(error);
             } else if meta.path.is_ident("skip_apply") {
                 // #[event(skip_apply)]
                 skip_apply.set(meta)?;
@@ -184,7 +191,7 @@ impl<'a> EventVariant<'a> {
             (Some((tokens, _)), Some(_)) => {
                 cx.error_spanned_by(
                     tokens,
-                    "`apply` and `skip_apply` contradict each other: keep one",
+                    "`handler` and `skip_apply` contradict each other: keep one",
                 );
                 Apply::Skip(proc_macro2::TokenStream::new())
             }

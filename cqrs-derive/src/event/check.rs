@@ -123,7 +123,7 @@ fn check_apply_needs_aggregate(cx: &Ctxt, event: &EventEnum<'_>) {
     }
     for variant in &event.variants {
         let (tokens, key) = match &variant.apply {
-            Apply::Method(tokens, _) => (tokens, "apply"),
+            Apply::Method(tokens, _) => (tokens, "handler"),
             Apply::Skip(tokens) => (tokens, "skip_apply"),
             Apply::Default(_) => continue,
         };

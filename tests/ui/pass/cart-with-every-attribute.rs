@@ -17,7 +17,7 @@ pub enum CartEvent {
         upcast(from = 2, with = item_added_v2)
     )]
     ItemAdded { sku: String, quantity: u32, unit_price_cents: u64 },
-    #[event(apply = remove_line)]
+    #[event(handler = remove_line)]
     ItemRemoved(String),
     #[event(skip_apply)]
     Viewed,

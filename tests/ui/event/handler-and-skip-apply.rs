@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, DomainEvent)]
 #[event(aggregate = Cart)]
 enum CartEvent {
-    #[event(apply = added, skip_apply)]
+    #[event(handler = added, skip_apply)]
     ItemAdded { sku: String },
 }
 
