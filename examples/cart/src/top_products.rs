@@ -56,27 +56,61 @@ impl TableProjection<Any> for TopProductsTable {
         add_units(db, &sku, i64::from(quantity), 1).await
     }
 
-    /// One upsert per product the batch touches, not one per event.
+    /// One row per product the batch touches, written by one multi-row upsert per
+    /// 300 products (one round trip instead of one per product or per event).
     async fn apply_batch(
         &self,
         db: &mut sqlx::AnyConnection,
         events: Vec<(EventHeader, CartEvent)>,
     ) -> Result<(), BatchError> {
-        let mut added: BTreeMap<String, (EventHeader, i64, i64)> = BTreeMap::new();
-        for (header, event) in events {
+        let Some(first) = events.first().map(|(header, _)| header.clone()) else {
+            return Ok(());
+        };
+        let mut added: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for (_, event) in events {
             if let CartEvent::ItemAdded { sku, quantity, .. } = event {
-                let entry = added.entry(sku).or_insert((header, 0, 0));
-                entry.1 = entry.1.saturating_add(i64::from(quantity));
-                entry.2 += 1;
+                let entry = added.entry(sku).or_insert((0, 0));
+                entry.0 = entry.0.saturating_add(i64::from(quantity));
+                entry.1 += 1;
             }
         }
-        for (sku, (header, units, times)) in added {
-            if let Err(source) = add_units(db, &sku, units, times).await {
-                return Err(BatchError { header, source });
+        let rows: Vec<(String, (i64, i64))> = added.into_iter().collect();
+        for chunk in rows.chunks(300) {
+            if let Err(source) = add_rows(db, chunk).await {
+                return Err(BatchError {
+                    header: first,
+                    source,
+                });
             }
         }
         Ok(())
     }
+}
+
+/// Adds each product's units over its adds, in one statement (`$n` placeholders,
+/// which both SQLite and PostgreSQL read).
+async fn add_rows(
+    db: &mut sqlx::AnyConnection,
+    rows: &[(String, (i64, i64))],
+) -> Result<(), HandlerError> {
+    let mut sql = String::from("INSERT INTO top_products (sku, units, times_added) VALUES ");
+    for n in 0..rows.len() {
+        let base = n * 3;
+        if n > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${})", base + 1, base + 2, base + 3));
+    }
+    sql.push_str(
+        " ON CONFLICT (sku) DO UPDATE SET units = top_products.units + excluded.units,
+                                          times_added = top_products.times_added + excluded.times_added",
+    );
+    let mut query = sqlx::query(&sql);
+    for (sku, (units, times)) in rows {
+        query = query.bind(sku.as_str()).bind(*units).bind(*times);
+    }
+    query.execute(db).await?;
+    Ok(())
 }
 
 /// Adds `units` over `times` adds to a product's row.
