@@ -121,9 +121,9 @@ pub use projection::{
 pub use query::{Query, QueryHandler};
 pub use repository::{AsOf, CommandError, ExecuteOptions, Loaded, Repository, RetryPolicy};
 pub use store::{
-    AppendResult, DocumentStore, EventStore, InMemoryEventStore, InlineViews, Leases, LogFollower,
-    MemoryLease, ReadAll, Snapshot, SnapshotStore, Store, StoreError, StoredId, StoredView,
-    ViewStore,
+    AppendResult, DocumentStore, EventStore, InMemoryEventStore, InlineViews, Leases, ListStreams,
+    LogFollower, MemoryLease, ReadAll, Snapshot, SnapshotStore, Store, StoreError, StoredId,
+    StoredView, StreamSummary, ViewStore,
 };
 pub use version::ExpectedVersion;
 

@@ -92,6 +92,12 @@ impl EventStore for Counting {
     async fn head_position(&self) -> Result<u64, StoreError> {
         self.inner.head_position().await
     }
+    async fn list_streams(
+        &self,
+        query: cqrs_core::ListStreams,
+    ) -> Result<Vec<cqrs_core::StreamSummary>, StoreError> {
+        self.inner.list_streams(query).await
+    }
     async fn locate_events(
         &self,
         ids: &[cqrs_core::Uuid],

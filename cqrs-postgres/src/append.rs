@@ -8,7 +8,10 @@ use cqrs_core::inline::StoredDocument;
 use cqrs_core::store::kit::{
     AppendRequest, Clash, ReadTx, Savepoint, Transactional, WriteTx, stored_number,
 };
-use cqrs_core::{AppendResult, NewEvent, ReadAll, RecordedEvent, StoreError, StoredId};
+use cqrs_core::{
+    AppendResult, ListStreams, NewEvent, ReadAll, RecordedEvent, StoreError, StoredId,
+    StreamSummary,
+};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
@@ -178,6 +181,13 @@ impl ReadTx for PgConn {
             events.extend(read::read_all(&mut *self.conn, &rest, moved).await?);
         }
         Ok(events)
+    }
+
+    async fn list_streams(
+        &mut self,
+        query: &ListStreams,
+    ) -> Result<Vec<StreamSummary>, StoreError> {
+        read::list_streams(&mut *self.conn, query).await
     }
 
     async fn head_position(&mut self) -> Result<u64, StoreError> {

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use cqrs_core::inline::StoredDocument;
 use cqrs_core::store::kit::{Clash, ReadTx, Savepoint, Transactional, WriteTx, publish_head};
-use cqrs_core::{NewEvent, ReadAll, RecordedEvent, StoreError, StoredId};
+use cqrs_core::{
+    ListStreams, NewEvent, ReadAll, RecordedEvent, StoreError, StoredId, StreamSummary,
+};
 use sqlx::pool::PoolConnection;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 use tokio::sync::watch;
@@ -112,6 +114,13 @@ impl ReadTx for SqliteConn {
 
     async fn head_position(&mut self) -> Result<u64, StoreError> {
         read::head_position(&mut *self.0).await
+    }
+
+    async fn list_streams(
+        &mut self,
+        query: &ListStreams,
+    ) -> Result<Vec<StreamSummary>, StoreError> {
+        read::list_streams(&mut *self.0, query).await
     }
 
     async fn load_document(

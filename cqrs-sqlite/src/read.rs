@@ -2,7 +2,7 @@
 //! pool and an open write transaction.
 
 use chrono::{DateTime, Utc};
-use cqrs_core::{ReadAll, RecordedEvent, StoreError, StoredId};
+use cqrs_core::{ListStreams, ReadAll, RecordedEvent, StoreError, StoredId, StreamSummary};
 use sqlx::{Executor, Sqlite};
 use uuid::Uuid;
 
@@ -22,6 +22,36 @@ pub(crate) async fn stream_version<'e, E: Executor<'e, Database = Sqlite>>(
             .await
             .map_err(|e| backend(format!("read the version of stream `{stream_id}`"), e))?;
     version.map_or(Ok(0), |v| stored_number(v, "version"))
+}
+
+pub(crate) async fn list_streams<'e, E: Executor<'e, Database = Sqlite>>(
+    executor: E,
+    query: &ListStreams,
+) -> Result<Vec<StreamSummary>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT stream_id, version FROM cqrs_streams
+         WHERE substr(stream_id, 1, length(?1)) = ?1 AND (?2 IS NULL OR stream_id > ?2)
+         ORDER BY stream_id LIMIT ?3",
+    )
+    .bind(&query.prefix)
+    .bind(query.after.as_deref())
+    .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+    .fetch_all(executor)
+    .await
+    .map_err(|e| {
+        backend(
+            format!("list the streams starting with `{}`", query.prefix),
+            e,
+        )
+    })?;
+    rows.into_iter()
+        .map(|(stream_id, version)| {
+            Ok(StreamSummary {
+                stream_id,
+                version: stored_number(version, "version")?,
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn head_position<'e, E: Executor<'e, Database = Sqlite>>(

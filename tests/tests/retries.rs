@@ -105,6 +105,12 @@ impl EventStore for Faulty {
     async fn head_position(&self) -> Result<u64, StoreError> {
         self.inner.head_position().await
     }
+    async fn list_streams(
+        &self,
+        query: cqrs_core::ListStreams,
+    ) -> Result<Vec<cqrs_core::StreamSummary>, StoreError> {
+        self.inner.list_streams(query).await
+    }
     async fn locate_events(&self, ids: &[Uuid]) -> Result<Vec<Option<StoredId>>, StoreError> {
         self.inner.locate_events(ids).await
     }

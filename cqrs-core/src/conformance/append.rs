@@ -264,3 +264,51 @@ pub async fn event_versions_up_to_u32_max_round_trip<S: ConformingStore>(store: 
     );
     assert_eq!(all.last().map(|e| e.header.event_version), Some(u32::MAX));
 }
+
+/// Streams are listed by prefix, in id order, a page at a time, with their versions.
+pub async fn streams_are_listed_by_prefix_in_id_order<S: ConformingStore>(store: &S) {
+    for (stream, count) in [
+        ("cart-b", 2),
+        ("order-1", 1),
+        ("cart-a", 3),
+        ("cart-é", 1),
+        ("carts", 1),
+    ] {
+        must(
+            store
+                .append(
+                    stream,
+                    ExpectedVersion::NoStream,
+                    numbered_events("N", 1, count),
+                )
+                .await,
+        );
+    }
+    let list = |query: crate::ListStreams| async move {
+        must(store.list_streams(query).await)
+            .into_iter()
+            .map(|s| (s.stream_id, s.version))
+            .collect::<Vec<_>>()
+    };
+    let carts = crate::ListStreams::with_prefix("cart-");
+    assert_eq!(
+        list(carts.clone()).await,
+        [
+            ("cart-a".into(), 3),
+            ("cart-b".into(), 2),
+            ("cart-é".into(), 1)
+        ]
+    );
+    assert_eq!(list(carts.clone().limit(1)).await, [("cart-a".into(), 3)]);
+    assert_eq!(
+        list(carts.clone().after("cart-a").limit(1)).await,
+        [("cart-b".into(), 2)]
+    );
+    assert!(list(carts.after("cart-é")).await.is_empty());
+    assert_eq!(list(crate::ListStreams::with_prefix("")).await.len(), 5);
+    assert!(
+        list(crate::ListStreams::with_prefix("nothing-"))
+            .await
+            .is_empty()
+    );
+}

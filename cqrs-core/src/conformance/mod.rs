@@ -164,6 +164,7 @@ macro_rules! event_store_conformance {
             plain: [
                 append_and_read_back,
                 read_stream_from_version_and_limit,
+                streams_are_listed_by_prefix_in_id_order,
                 empty_append_is_refused,
                 expected_version_any,
                 expected_version_no_stream,

@@ -5,6 +5,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use super::streams::{ListStreams, StreamSummary};
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::inline::{InlineView, StoredDocument};
 use crate::version::ExpectedVersion;
@@ -121,6 +122,12 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// The position of the newest event every reader can see: `0` for an empty store.
     fn head_position(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The streams [`ListStreams`] selects, in id order, with their versions.
+    fn list_streams(
+        &self,
+        query: ListStreams,
+    ) -> impl Future<Output = Result<Vec<StreamSummary>, StoreError>> + Send;
 
     /// Where each of these event ids is stored, in the order asked: `None` for an id
     /// the store does not hold. Served from the unique index on event ids.

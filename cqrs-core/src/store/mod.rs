@@ -10,6 +10,7 @@ mod contract;
 mod error;
 pub mod kit;
 mod memory;
+mod streams;
 
 pub use contract::{
     AppendResult, DocumentStore, EventStore, InlineViews, Leases, LogFollower, ReadAll, Snapshot,
@@ -17,3 +18,4 @@ pub use contract::{
 };
 pub use error::StoreError;
 pub use memory::{InMemoryEventStore, MemoryLease};
+pub use streams::{ListStreams, StreamSummary};

@@ -6,7 +6,8 @@ use super::tx::{ReadTx, WriteTx};
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::inline::{InlineView, StoredDocument};
 use crate::store::{
-    AppendResult, DocumentStore, EventStore, InlineViews, ReadAll, StoreError, StoredId,
+    AppendResult, DocumentStore, EventStore, InlineViews, ListStreams, ReadAll, StoreError,
+    StoredId, StreamSummary,
 };
 use crate::version::ExpectedVersion;
 
@@ -53,6 +54,11 @@ impl<S: KitStore> EventStore for S {
     async fn head_position(&self) -> Result<u64, StoreError> {
         let mut reader = self.committer().backend().reader().await?;
         reader.head_position().await
+    }
+
+    async fn list_streams(&self, query: ListStreams) -> Result<Vec<StreamSummary>, StoreError> {
+        let mut reader = self.committer().backend().reader().await?;
+        reader.list_streams(&query).await
     }
 
     async fn locate_events(

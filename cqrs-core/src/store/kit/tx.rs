@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
-use crate::store::{ReadAll, StoreError, StoredId};
+use crate::store::{ListStreams, ReadAll, StoreError, StoredId, StreamSummary};
 
 /// Why an insert did not happen; nothing of it was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,12 @@ pub trait ReadTx: Send {
 
     /// The newest position every reader can see.
     fn head_position(&mut self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The streams the query selects, in id order ([`ListStreams::matches`]).
+    fn list_streams(
+        &mut self,
+        query: &ListStreams,
+    ) -> impl Future<Output = Result<Vec<StreamSummary>, StoreError>> + Send;
 
     /// An inline view's document of a stream.
     fn load_document(

@@ -16,7 +16,8 @@ use super::kit::{
     AppendRequest, InlineRegistry, append_in, commit_time, publish_head, wait_past_head,
 };
 use super::{
-    AppendResult, EventStore, LogFollower, ReadAll, Snapshot, StoreError, StoredId, StoredView,
+    AppendResult, EventStore, ListStreams, LogFollower, ReadAll, Snapshot, StoreError, StoredId,
+    StoredView, StreamSummary,
 };
 use crate::envelope::{NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
@@ -131,6 +132,21 @@ impl State {
         self.streams.get(stream_id).map_or(0, |s| s.len() as u64)
     }
 
+    fn list_streams(&self, query: &ListStreams) -> Vec<StreamSummary> {
+        let mut found: Vec<StreamSummary> = self
+            .streams
+            .iter()
+            .filter(|(id, _)| query.matches(id))
+            .map(|(id, positions)| StreamSummary {
+                stream_id: id.clone(),
+                version: positions.len() as u64,
+            })
+            .collect();
+        found.sort_unstable_by(|a, b| a.stream_id.cmp(&b.stream_id));
+        found.truncate(query.limit);
+        found
+    }
+
     fn event_at(&self, position: u64) -> Option<&RecordedEvent> {
         let index = usize::try_from(position.checked_sub(1)?).ok()?;
         self.log.get(index)
@@ -240,6 +256,10 @@ impl EventStore for InMemoryEventStore {
 
     async fn head_position(&self) -> Result<u64, StoreError> {
         Ok(self.read().log.len() as u64)
+    }
+
+    async fn list_streams(&self, query: ListStreams) -> Result<Vec<StreamSummary>, StoreError> {
+        Ok(self.read().list_streams(&query))
     }
 }
 

@@ -8,7 +8,7 @@ use super::State;
 use crate::envelope::{EventHeader, NewEvent, RecordedEvent};
 use crate::inline::StoredDocument;
 use crate::store::kit::{Clash, ReadTx, Savepoint, WriteTx};
-use crate::store::{ReadAll, StoreError, StoredId};
+use crate::store::{ListStreams, ReadAll, StoreError, StoredId, StreamSummary};
 
 /// A staged change to inline documents.
 enum DocumentWrite {
@@ -159,6 +159,32 @@ impl ReadTx for MemoryTx<'_> {
 
     async fn head_position(&mut self) -> Result<u64, StoreError> {
         Ok(self.state.log.len() as u64)
+    }
+
+    async fn list_streams(
+        &mut self,
+        query: &ListStreams,
+    ) -> Result<Vec<StreamSummary>, StoreError> {
+        // The committed streams, then what this transaction staged.
+        let mut found = self.state.list_streams(&ListStreams {
+            limit: usize::MAX,
+            ..query.clone()
+        });
+        for append in self.appends.iter().filter(|a| query.matches(&a.stream_id)) {
+            let version = append.last_version();
+            match found.binary_search_by(|s| s.stream_id.as_str().cmp(&append.stream_id)) {
+                Ok(at) => found[at].version = version,
+                Err(at) => found.insert(
+                    at,
+                    StreamSummary {
+                        stream_id: append.stream_id.clone(),
+                        version,
+                    },
+                ),
+            }
+        }
+        found.truncate(query.limit);
+        Ok(found)
     }
 }
 
