@@ -32,6 +32,7 @@
 //! (bodies over [`BODY_LIMIT`]), 414 (paths over [`URI_LIMIT`]) and 431 (headers over
 //! [`HEADERS_LIMIT`]).
 
+mod admin;
 mod error;
 mod extract;
 mod limits;
@@ -79,11 +80,17 @@ pub fn router_with<S: Store>(app: Arc<CartApp<S>>, access: OperatorAccess) -> Ro
             post(order_routes::evict_parked::<S>),
         )
         .route_layer(axum::middleware::from_fn_with_state(
-            access,
+            access.clone(),
             operator::operator_only,
         ));
+    // The operator's page shows payloads: the same rule as the endpoints above.
+    let admin = admin::router(app.clone()).route_layer(axum::middleware::from_fn_with_state(
+        access,
+        operator::operator_only,
+    ));
     Router::new()
         .merge(operator)
+        .nest_service(admin::BASE, admin)
         .route("/carts/{id}", get(routes::get_cart::<S>))
         .route("/carts/{id}/history", get(routes::history::<S>))
         .route(
