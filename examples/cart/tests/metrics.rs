@@ -134,7 +134,11 @@ async fn operator_endpoints_need_the_token_when_one_is_set(backend: &Backend) {
     assert_eq!(response.status(), StatusCode::OK);
 
     // The operator's page shows payloads: nothing of it without the token.
-    for path in ["/admin/streams", "/admin/streams/cart-open", "/admin/projections"] {
+    for path in [
+        "/admin/streams",
+        "/admin/streams/cart-open",
+        "/admin/projections",
+    ] {
         let response = client.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
         let body = response.text().await.unwrap();
@@ -155,7 +159,10 @@ async fn operator_endpoints_need_the_token_when_one_is_set(backend: &Backend) {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let page = page.text().await.unwrap();
-    assert!(page.contains("cart.item_added") && page.contains("apple"), "{page}");
+    assert!(
+        page.contains("cart.item_added") && page.contains("apple"),
+        "{page}"
+    );
     let page = client
         .get(server.url("/admin/projections"))
         .bearer_auth("s3cret")
