@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use cqrs_core::{RecordedEvent, StreamSummary};
 
-use crate::ProjectionRow;
+use crate::{ParkedRow, ProjectionRow};
 
 /// Text made safe for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -56,7 +56,7 @@ pub(crate) fn page(base: &str, title: &str, body: &str, refresh: Option<u32>) ->
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
          <title>{title} - event store</title><style>{STYLE}</style></head><body>\
          <header><strong>Event store</strong><a href=\"{base}/streams\">Streams</a>\
-         <a href=\"{base}/projections\">Projections</a></header><main><h1>{title}</h1>{body}</main></body></html>",
+         <a href=\"{base}/projections\">Projections</a><a href=\"{base}/parked\">Parked</a></header><main><h1>{title}</h1>{body}</main></body></html>",
         title = escape(title),
     )
 }
@@ -173,6 +173,39 @@ pub(crate) fn projections(rows: &[ProjectionRow], history: &dyn Fn(&str) -> Vec<
         );
     }
     body.push_str("</table><p class=\"muted\">The page reloads every 2 s.</p>");
+    body
+}
+
+/// Parked events, each key with a retry and an evict button (plain forms).
+pub(crate) fn parked(base: &str, rows: &[ParkedRow]) -> String {
+    if rows.is_empty() {
+        return "<p class=\"muted\">No event is parked.</p>".to_owned();
+    }
+    let mut body = String::from(
+        "<table id=\"parked\"><tr><th>key</th><th>position</th><th>event</th><th>error</th><th></th></tr>",
+    );
+    let mut last_key: Option<&str> = None;
+    for row in rows {
+        let actions = if last_key == Some(row.key.as_str()) {
+            String::new()
+        } else {
+            let key = encode(&row.key);
+            format!(
+                "<form method=\"post\" action=\"{base}/parked/{key}/retry\"><button>Retry</button></form>\
+                 <form method=\"post\" action=\"{base}/parked/{key}/evict\"><button>Evict</button></form>"
+            )
+        };
+        last_key = Some(&row.key);
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td><pre>{}</pre></td><td>{actions}</td></tr>",
+            escape(&row.key),
+            row.position,
+            escape(&row.event_name),
+            escape(&row.error),
+        );
+    }
+    body.push_str("</table>");
     body
 }
 

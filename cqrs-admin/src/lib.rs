@@ -2,7 +2,8 @@
 //! (searched by prefix, a page at a time), a stream's events with their metadata
 //! and payloads (correlation and causation ids link to the events they name), and
 //! the projections with checkpoint, head, lag and a lag chart of the last two
-//! minutes. Server-rendered HTML, no script, no build step.
+//! minutes; parked events with a retry and an evict button each. Server-rendered
+//! HTML, no script, no build step.
 //!
 //! The page shows payloads: mount it where only operators reach it (the cart app
 //! serves it to loopback callers only, or with the operator token).
@@ -20,6 +21,9 @@
 //! ```
 
 mod html;
+mod parked;
+
+pub use parked::{ParkedRow, ParkedSource};
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -29,7 +33,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use cqrs_core::runner::ProjectionStatus;
 use cqrs_core::{EventStore, ListStreams, Uuid};
 use futures_util::future::BoxFuture;
@@ -87,12 +91,14 @@ pub struct Admin<S> {
     store: S,
     base: String,
     projections: Option<Arc<dyn ProjectionSource>>,
+    parked: Option<Arc<dyn ParkedSource>>,
 }
 
 struct Shared<S> {
     store: S,
     base: String,
     projections: Option<Arc<dyn ProjectionSource>>,
+    parked: Option<Arc<dyn ParkedSource>>,
     history: History,
 }
 
@@ -104,7 +110,15 @@ impl<S: EventStore + Clone> Admin<S> {
             store,
             base: base.trim_end_matches('/').to_owned(),
             projections: None,
+            parked: None,
         }
+    }
+
+    /// Shows these parked events, each key with a retry and an evict button.
+    /// Those change things: mount the page where only operators reach it.
+    pub fn parked(mut self, source: impl ParkedSource) -> Self {
+        self.parked = Some(Arc::new(source));
+        self
     }
 
     /// Shows these projections, and samples their lag every second for the chart.
@@ -114,13 +128,14 @@ impl<S: EventStore + Clone> Admin<S> {
     }
 
     /// The routes: `/` and `/streams`, `/streams/{id}`, `/events/{id}`,
-    /// `/projections`. Starts the lag sampler when there are projections (it
+    /// `/projections`, `/parked` (and `POST /parked/{key}/retry`, `.../evict`). Starts the lag sampler when there are projections (it
     /// stops when the router is dropped).
     pub fn router(self) -> Router {
         let shared = Arc::new(Shared {
             store: self.store,
             base: self.base,
             projections: self.projections,
+            parked: self.parked,
             history: Mutex::new(HashMap::new()),
         });
         if shared.projections.is_some() {
@@ -132,6 +147,9 @@ impl<S: EventStore + Clone> Admin<S> {
             .route("/streams/{id}", get(stream::<S>))
             .route("/events/{id}", get(event::<S>))
             .route("/projections", get(projections::<S>))
+            .route("/parked", get(parked::list::<S>))
+            .route("/parked/{key}/retry", post(parked::retry::<S>))
+            .route("/parked/{key}/evict", post(parked::evict::<S>))
             .with_state(shared)
     }
 }

@@ -175,3 +175,85 @@ async fn streams_events_and_projections() {
     let (status, _) = get(&client, &format!("{base}/admin")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+/// Parked events from a source that records what an operator asked.
+#[derive(Default, Clone)]
+struct Parking {
+    asked: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl cqrs_admin::ParkedSource for Parking {
+    fn parked(
+        &self,
+    ) -> futures_util::future::BoxFuture<'_, Result<Vec<cqrs_admin::ParkedRow>, String>> {
+        let row = |position, error: &str| cqrs_admin::ParkedRow {
+            key: "order 7/a".into(),
+            position,
+            event_name: "stock.reserved".into(),
+            error: error.into(),
+        };
+        Box::pin(async move { Ok(vec![row(4, "<i>no stock</i>"), row(9, "queued behind 4")]) })
+    }
+
+    fn retry<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<String, String>> {
+        self.asked.lock().unwrap().push(format!("retry {key}"));
+        Box::pin(async move { Ok(format!("retried {key}")) })
+    }
+
+    fn evict<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures_util::future::BoxFuture<'a, Result<String, String>> {
+        self.asked.lock().unwrap().push(format!("evict {key}"));
+        Box::pin(async move { Ok(format!("evicted {key}")) })
+    }
+}
+
+#[tokio::test]
+async fn parked_events_are_retried_or_evicted_by_form() {
+    let parking = Parking::default();
+    let admin = Admin::new(InMemoryEventStore::new(), "/admin").parked(parking.clone());
+    let base = serve(admin.router()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let (status, page) = get(&client, &format!("{base}/admin/parked")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("&lt;i&gt;no stock&lt;/i&gt;") && !page.contains("<i>"),
+        "{page}"
+    );
+    let action = "/admin/parked/order%207%2Fa/retry";
+    assert_eq!(
+        page.matches(&format!("action=\"{action}\"")).count(),
+        1,
+        "one form per key: {page}"
+    );
+
+    let response = client.post(format!("{base}{action}")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = client
+        .post(format!("{base}/admin/parked/order%207%2Fa/evict"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    // A form another site sent through the operator's browser changes nothing.
+    let response = client
+        .post(format!("{base}{action}"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        *parking.asked.lock().unwrap(),
+        ["retry order 7/a", "evict order 7/a"]
+    );
+}
