@@ -15,7 +15,11 @@ use crate::views::{CartView, ProductCount};
 #[command(
     name = "cart",
     version,
-    after_help = "Try: cart add alice apple 3 0.40 && cart show alice"
+    after_help = "Try: cart add alice apple 3 0.40 && cart show alice\n\n\
+Exit codes: 0 done; 1 failed; 2 bad usage; 3 not found (a cart, an order, a \
+version, a projection); 4 refused (a rule, a conflicting version, bad input); \
+5 unavailable for now (busy, behind, a database down: try again). With --json, \
+errors are one JSON object on stderr: {\"error\":{\"code\":...,\"message\":...}}."
 )]
 pub struct Cli {
     /// The SQLite file holding the events (created if missing).
@@ -383,7 +387,46 @@ pub fn spawn_status_printer(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_price;
+    use super::{Cli, parse_price};
+    use clap::CommandFactory;
+
+    /// Every argument and option of every command says what it is for, and the
+    /// top-level help lists the exit codes.
+    #[test]
+    fn every_argument_has_help_and_the_exit_codes_are_documented() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            if command.get_about().is_none() && !path.is_empty() {
+                missing.push(format!("`{path}` has no description"));
+            }
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() {
+                    missing.push(format!("`{path} {}` has no help", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(
+                    sub,
+                    &format!("{path} {}", sub.get_name()).trim().to_owned(),
+                    missing,
+                );
+            }
+        }
+        let command = Cli::command();
+        let mut missing = Vec::new();
+        walk(&command, "", &mut missing);
+        assert!(missing.is_empty(), "{missing:#?}");
+        let help = Cli::command().render_long_help().to_string();
+        for code in [
+            "0 done",
+            "2 bad usage",
+            "3 not found",
+            "4 refused",
+            "5 unavailable",
+        ] {
+            assert!(help.contains(code), "{code} is not in --help:\n{help}");
+        }
+    }
 
     #[test]
     fn prices_are_read_as_cents() {

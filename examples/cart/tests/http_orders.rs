@@ -136,7 +136,11 @@ async fn an_order_over_http(backend: &Backend) {
     .await;
     assert_eq!(parked, json!([]));
     // The operator's page says the same (this test's caller is on loopback).
-    let page = client.get(server.url("/admin/parked")).send().await.unwrap();
+    let page = client
+        .get(server.url("/admin/parked"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("No event is parked."));
     // Both orders ended: the fulfilment has nothing parked and no deadline pending.
