@@ -405,11 +405,8 @@ mod tests {
                 }
             }
             for sub in command.get_subcommands() {
-                walk(
-                    sub,
-                    &format!("{path} {}", sub.get_name()).trim().to_owned(),
-                    missing,
-                );
+                let name = format!("{path} {}", sub.get_name());
+                walk(sub, name.trim(), missing);
             }
         }
         let command = Cli::command();
