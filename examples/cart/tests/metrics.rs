@@ -118,6 +118,31 @@ async fn operator_endpoints_need_the_token_when_one_is_set(backend: &Backend) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
+    // A rebuild over HTTP: the operator's, with the token.
+    let response = client
+        .post(server.url("/projections/top_products/rebuild?shadow=true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let response = client
+        .post(server.url("/projections/top_products/rebuild?shadow=true"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = json_of(response).await;
+    assert_eq!(body["rebuilt"], "top_products", "{body}");
+    assert_eq!(body["shadow"], true, "{body}");
+    let response = client
+        .post(server.url("/projections/nothing/rebuild"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
     // Changing things needs the token too; it is refused before anything happens.
     for action in ["retry", "evict"] {
         let response = client

@@ -79,6 +79,10 @@ pub fn router_with<S: Store>(app: Arc<CartApp<S>>, access: OperatorAccess) -> Ro
             "/processes/fulfilment/parked/{order}/evict",
             post(order_routes::evict_parked::<S>),
         )
+        .route(
+            "/projections/{name}/rebuild",
+            post(order_routes::rebuild::<S>),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             access.clone(),
             operator::operator_only,

@@ -82,3 +82,21 @@ pub(super) async fn evict_parked<S: Store>(
     let evicted = app.orders().evict_parked(&order).await?;
     Ok(Json(serde_json::json!({ "order": order, "evicted": evicted })).into_response())
 }
+
+#[derive(Deserialize)]
+pub(super) struct RebuildQuery {
+    #[serde(default)]
+    shadow: bool,
+}
+
+/// `POST /projections/{name}/rebuild[?shadow=true]`: an operator's rebuild, as
+/// `cart projections rebuild` does it; answers how many events were replayed.
+pub(super) async fn rebuild<S: Store>(
+    State(app): State<AppState<S>>,
+    Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<RebuildQuery>,
+) -> Result<Response, ApiError> {
+    let events = app.rebuild(&name, query.shadow, |_| {}).await?;
+    let body = serde_json::json!({ "rebuilt": name, "shadow": query.shadow, "events": events });
+    Ok(Json(body).into_response())
+}
