@@ -259,7 +259,7 @@ fn cases() -> Vec<Case> {
         case(
             "unknown route",
             Method::GET,
-            "/admin",
+            "/wp-admin",
             404,
             "route_not_found",
         ),
