@@ -67,11 +67,12 @@ impl Fence {
     }
 
     /// Moves the fence as far as the database allows now: probes until it reaches
-    /// the highest visible position, or moved past where it was, or [`PATIENCE`]
-    /// runs out (a long transaction elsewhere), and returns it.
+    /// the highest position visible to the first probe (so it covers every append
+    /// that committed before the call), or [`PATIENCE`] runs out (a long
+    /// transaction elsewhere), and returns it.
     pub(crate) async fn advance(&self, conn: &mut PgConnection) -> Result<u64, StoreError> {
         let started = Instant::now();
-        let before = self.known();
+        let mut target = None;
         let mut pause = Duration::from_millis(1);
         loop {
             let candidate = self.needs_candidate();
@@ -82,7 +83,10 @@ impl Fence {
                 .map_err(|e| backend("find the readers' fence of the log", e))?;
             let visible = stored_number(visible, "position")?;
             let safe = self.settle(visible, running_from, own);
-            if safe >= visible || safe > before || started.elapsed() >= PATIENCE {
+            // Not "moved at all": a fence that moved, but not past what had
+            // committed before the call, would hide those commits from the caller.
+            let target = *target.get_or_insert(visible);
+            if safe >= target || started.elapsed() >= PATIENCE {
                 return Ok(safe);
             }
             if !candidate && self.waiting() {
