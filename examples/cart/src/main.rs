@@ -488,6 +488,10 @@ async fn serve<S: Store>(
         .init();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     let (stop_relay, relay_stopped) = tokio::sync::watch::channel(false);
+    let app = match &relay {
+        Some(relay) => app.relay_status(relay.watch_status()),
+        None => app,
+    };
     if let Some(mut relay) = relay {
         let mut relay_stopped = relay_stopped;
         tokio::spawn(async move {

@@ -74,6 +74,8 @@ pub struct CartApp<S: Store> {
     /// Where carts and histories are read from, when not the primary: a streaming
     /// replica.
     replica: Option<S>,
+    /// The NATS relay's status, when this process runs one (`serve --relay-nats`).
+    relay: Option<tokio::sync::watch::Receiver<cqrs_core::runner::ProjectionStatus>>,
 }
 
 impl<S: Store> CartApp<S> {
@@ -90,7 +92,17 @@ impl<S: Store> CartApp<S> {
             top,
             orders,
             replica: None,
+            relay: None,
         }
+    }
+
+    /// Reports the relay whose status this is beside the projections.
+    pub fn relay_status(
+        mut self,
+        status: tokio::sync::watch::Receiver<cqrs_core::runner::ProjectionStatus>,
+    ) -> Self {
+        self.relay = Some(status);
+        self
     }
 
     /// Keeps `top_products` as tables in the read database behind `pool` (SQLite or
@@ -373,7 +385,7 @@ impl<S: Store> CartApp<S> {
         let (orders, fulfilment, waiting) = self.orders.checkpoints().await?;
         let head = self.store().head_position().await?;
         let top = self.top.checkpoint().await?.min(head);
-        Ok(vec![
+        Ok([
             ProjectionReport {
                 name: CartView::NAME.into(),
                 kind: "inline",
@@ -410,7 +422,22 @@ impl<S: Store> CartApp<S> {
                 worker: self.orders.worker_status().map(|s| s.state),
                 waiting: Some(waiting),
             },
-        ])
+        ]
+        .into_iter()
+        .chain(self.relay.as_ref().map(|relay| {
+            let status = relay.borrow();
+            let checkpoint = status.checkpoint.min(head);
+            ProjectionReport {
+                name: status.name.clone(),
+                kind: "relay",
+                checkpoint,
+                head,
+                lag: head - checkpoint,
+                worker: Some(status.state.clone()),
+                waiting: None,
+            }
+        }))
+        .collect())
     }
 
     /// Rebuilds a projection from the whole log. `shadow` builds a new version beside
