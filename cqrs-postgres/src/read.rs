@@ -6,7 +6,7 @@ use cqrs_core::{ListStreams, ReadAll, RecordedEvent, StoreError, StoredId, Strea
 use sqlx::{Executor, Postgres};
 use uuid::Uuid;
 
-use cqrs_core::store::kit::stored_number;
+use cqrs_core::store::kit::{stored_number, stream_summaries};
 
 use crate::error::backend;
 use crate::row;
@@ -46,14 +46,7 @@ pub(crate) async fn list_streams<'e, E: Executor<'e, Database = Postgres>>(
             e,
         )
     })?;
-    rows.into_iter()
-        .map(|(stream_id, version)| {
-            Ok(StreamSummary {
-                stream_id,
-                version: stored_number(version, "version")?,
-            })
-        })
-        .collect()
+    stream_summaries(rows)
 }
 
 /// The highest position this connection sees, fence or not (a replica's head).

@@ -8,7 +8,9 @@ use cqrs_core::{EventStore, LogFollower, StoreError};
 use sqlx::pool::PoolOptions;
 use sqlx::{Connection, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 
-use crate::target::{CHECKPOINTS, SAVE_CHECKPOINT, TableProjection, TableTarget, failed};
+use crate::target::{
+    CHECKPOINTS, SAVE_CHECKPOINT, TableProjection, TableTarget, failed, stored_position,
+};
 
 /// Where a rebuild builds the new tables while the old ones serve: a SQLite file
 /// of its own, or a PostgreSQL schema of its own in the read database. The
@@ -297,12 +299,7 @@ where
         let built = runner.rebuild(progress).await?;
         drop(runner);
         shadow.pool.close().await;
-        let position = i64::try_from(built.checkpoint).map_err(|_| {
-            ProjectionError::Store(StoreError::Corrupt {
-                position: built.checkpoint,
-                reason: "a position beyond i64".into(),
-            })
-        })?;
+        let position = stored_position(built.checkpoint)?;
         let swapped = shadow
             .swap_into(&self.pool, P::NAME, P::SCHEMA, position)
             .await;

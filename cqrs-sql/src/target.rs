@@ -111,6 +111,16 @@ const MOVE_CHECKPOINT: &str = "UPDATE cqrs_checkpoints SET position = $2 WHERE n
 const FIRST_CHECKPOINT: &str = "INSERT INTO cqrs_checkpoints (name, position) VALUES ($1, $2)
     ON CONFLICT (name) DO NOTHING RETURNING position";
 
+/// A position as the read database stores it (`BIGINT`).
+pub(crate) fn stored_position(position: u64) -> Result<i64, ProjectionError> {
+    i64::try_from(position).map_err(|_| {
+        ProjectionError::Store(StoreError::Corrupt {
+            position,
+            reason: "a position beyond i64".into(),
+        })
+    })
+}
+
 pub(crate) fn failed(doing: &str, error: sqlx::Error) -> ProjectionError {
     let transient = matches!(
         error,
@@ -177,12 +187,7 @@ where
                 Ok((header, event))
             })
             .collect::<Result<Vec<_>, ProjectionError>>()?;
-        let position = i64::try_from(up_to).map_err(|_| {
-            ProjectionError::Store(StoreError::Corrupt {
-                position: up_to,
-                reason: "a position beyond i64".into(),
-            })
-        })?;
+        let position = stored_position(up_to)?;
         let mut tx = self.pool.begin().await.map_err(|e| failed("begin", e))?;
         // The checkpoint first: it is the batch's lock (PostgreSQL's row lock,
         // SQLite's write lock), taken in the same order as a swap takes it, and it

@@ -6,7 +6,7 @@ use cqrs_core::{ListStreams, ReadAll, RecordedEvent, StoreError, StoredId, Strea
 use sqlx::{Executor, Sqlite};
 use uuid::Uuid;
 
-use cqrs_core::store::kit::stored_number;
+use cqrs_core::store::kit::{stored_number, stream_summaries};
 
 use crate::error::backend;
 use crate::row;
@@ -44,14 +44,7 @@ pub(crate) async fn list_streams<'e, E: Executor<'e, Database = Sqlite>>(
             e,
         )
     })?;
-    rows.into_iter()
-        .map(|(stream_id, version)| {
-            Ok(StreamSummary {
-                stream_id,
-                version: stored_number(version, "version")?,
-            })
-        })
-        .collect()
+    stream_summaries(rows)
 }
 
 pub(crate) async fn head_position<'e, E: Executor<'e, Database = Sqlite>>(

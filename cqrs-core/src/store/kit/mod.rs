@@ -38,6 +38,6 @@ pub use group_commit::{GroupCommit, Transactional};
 pub use idempotency::earlier_append;
 pub use inline::InlineRegistry;
 pub use migrate::{Migration, migration_failed, pending_migrations};
-pub use row::{EventRow, corrupt_column, stored_number};
+pub use row::{EventRow, corrupt_column, stored_number, stream_summaries};
 pub use store::KitStore;
 pub use tx::{Clash, ReadTx, Savepoint, WriteTx};

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::envelope::{EventHeader, RecordedEvent};
 use crate::metadata::Metadata;
-use crate::store::StoreError;
+use crate::store::{StoreError, StreamSummary};
 
 /// The columns of one stored event, as the database types hold them.
 #[derive(Debug, Clone)]
@@ -67,6 +67,24 @@ impl EventRow {
 /// ```
 pub fn stored_number(value: i64, column: &'static str) -> Result<u64, StoreError> {
     unsigned(value, column, 0)
+}
+
+/// Rows of `(stream_id, version)` as a store reads them for
+/// [`EventStore::list_streams`](crate::EventStore::list_streams).
+///
+/// ```
+/// let streams = cqrs_core::store::kit::stream_summaries(vec![("cart-1".into(), 3)]).unwrap();
+/// assert_eq!((streams[0].stream_id.as_str(), streams[0].version), ("cart-1", 3));
+/// ```
+pub fn stream_summaries(rows: Vec<(String, i64)>) -> Result<Vec<StreamSummary>, StoreError> {
+    rows.into_iter()
+        .map(|(stream_id, version)| {
+            Ok(StreamSummary {
+                stream_id,
+                version: stored_number(version, "version")?,
+            })
+        })
+        .collect()
 }
 
 fn unsigned(value: i64, column: &'static str, position: u64) -> Result<u64, StoreError> {
