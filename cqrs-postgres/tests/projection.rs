@@ -199,3 +199,49 @@ async fn a_projection_following_two_writing_nodes_misses_nothing() {
     drop(nodes);
     support::drop_schema(store).await;
 }
+
+/// The fence has a candidate left from a call that an open append held back; the
+/// append ends, and many more commit. The next `head_position` covers all of them,
+/// not just the old candidate (which settles during the call).
+#[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn head_position_covers_every_commit_before_it_even_with_an_old_candidate() {
+    let Some(store) = support::fresh("projection_old_candidate").await else {
+        return;
+    };
+    let writer = another_node(&store).await;
+    let late = support::append_held_open(&store).await;
+    writer
+        .append(
+            "first",
+            ExpectedVersion::NoStream,
+            numbered_events("N", 0, 1),
+        )
+        .await
+        .unwrap();
+    // Held back by the open append (after its patience): the candidate stays.
+    let held = store.head_position().await.unwrap();
+    late.rollback().await.unwrap();
+    for n in 0..40u64 {
+        writer
+            .append(
+                "more",
+                ExpectedVersion::Exact(n),
+                numbered_events("N", n, 1),
+            )
+            .await
+            .unwrap();
+    }
+    let visible: i64 = sqlx::query_scalar("SELECT max(position) FROM cqrs_events")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let head = store.head_position().await.unwrap();
+    assert!(held < u64::try_from(visible).unwrap(), "{held} {visible}");
+    assert_eq!(
+        head,
+        u64::try_from(visible).unwrap(),
+        "held back at {held} before"
+    );
+    support::drop_schema(store).await;
+}
