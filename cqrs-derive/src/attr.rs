@@ -99,6 +99,38 @@ pub(crate) fn key_name(meta: &ParseNestedMeta<'_>) -> String {
     meta.path.to_token_stream().to_string().replace(' ', "")
 }
 
+/// Reads one key's value into a derive's state `T`. Each attribute lists its keys
+/// once, as `(key, parser)` pairs: the parser and its "expected one of" error both
+/// use that list, so the two cannot drift apart.
+pub(crate) type KeyParser<T> = fn(&mut T, &ParseNestedMeta<'_>) -> syn::Result<()>;
+
+/// Reads `meta` with the parser its key has in `keys`; a key not there is reported
+/// with the keys that are.
+pub(crate) fn dispatch<T>(
+    meta: &ParseNestedMeta<'_>,
+    attribute: &str,
+    keys: &[(&'static str, KeyParser<T>)],
+    state: &mut T,
+) -> syn::Result<()> {
+    match keys.iter().find(|(key, _)| meta.path.is_ident(key)) {
+        Some((_, parse)) => parse(state, meta),
+        None => unknown_key(meta, attribute, &names(keys)),
+    }
+}
+
+/// The key names of `keys`, in order.
+pub(crate) fn names<T>(keys: &[(&'static str, KeyParser<T>)]) -> Vec<&'static str> {
+    keys.iter().map(|(key, _)| *key).collect()
+}
+
+/// Whether `meta`'s key is one of `keys` (for a key written in the wrong place).
+pub(crate) fn is_one_of<T>(
+    meta: &ParseNestedMeta<'_>,
+    keys: &[(&'static str, KeyParser<T>)],
+) -> bool {
+    keys.iter().any(|(key, _)| meta.path.is_ident(key))
+}
+
 /// Reports an unknown key, listing the keys that exist, and skips its value.
 pub(crate) fn unknown_key(
     meta: &ParseNestedMeta<'_>,

@@ -2,6 +2,7 @@
 
 use crate::attr::{self, Attr};
 use crate::ctxt::Ctxt;
+use syn::meta::ParseNestedMeta;
 
 pub(crate) struct AggregateType<'a> {
     pub(crate) original: &'a syn::DeriveInput,
@@ -16,48 +17,78 @@ pub(crate) struct AggregateType<'a> {
     pub(crate) state_version: Option<(syn::LitInt, u32)>,
 }
 
-const KEYS: &[&str] = &["name", "event", "error", "services", "state_version"];
+/// What `#[aggregate(...)]` says, key by key.
+struct Keys<'c> {
+    name: Attr<'c, syn::LitStr>,
+    event: Attr<'c, syn::Type>,
+    error: Attr<'c, syn::Type>,
+    services: Attr<'c, syn::Type>,
+    state_version: Attr<'c, (syn::LitInt, u32)>,
+}
+
+/// Each key of `#[aggregate(...)]` and how its value is read.
+type KeyTable = [(
+    &'static str,
+    for<'c> fn(&mut Keys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const KEYS: &KeyTable = &[
+    // #[aggregate(name = "cart")]
+    ("name", |k, meta| {
+        k.name.set(&meta.path, attr::string_value(meta, "name")?);
+        Ok(())
+    }),
+    // #[aggregate(event = CartEvent)]
+    ("event", |k, meta| {
+        k.event.set(&meta.path, attr::type_value(meta, "event")?);
+        Ok(())
+    }),
+    // #[aggregate(error = CartError)]
+    ("error", |k, meta| {
+        k.error.set(&meta.path, attr::type_value(meta, "error")?);
+        Ok(())
+    }),
+    // #[aggregate(services = PriceList)]
+    ("services", |k, meta| {
+        k.services
+            .set(&meta.path, attr::type_value(meta, "services")?);
+        Ok(())
+    }),
+    // #[aggregate(state_version = 2)]
+    ("state_version", |k, meta| {
+        let version = attr::u32_value(meta, "state_version")?;
+        k.state_version.set(&meta.path, version);
+        Ok(())
+    }),
+];
 
 impl<'a> AggregateType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
         let crate_path = attr::crate_path(cx, &input.attrs);
-        let mut name = Attr::none(cx, "aggregate", "name");
-        let mut event = Attr::none(cx, "aggregate", "event");
-        let mut error = Attr::none(cx, "aggregate", "error");
-        let mut services = Attr::none(cx, "aggregate", "services");
-        let mut state_version = Attr::none(cx, "aggregate", "state_version");
+        let mut keys = Keys {
+            name: Attr::none(cx, "aggregate", "name"),
+            event: Attr::none(cx, "aggregate", "event"),
+            error: Attr::none(cx, "aggregate", "error"),
+            services: Attr::none(cx, "aggregate", "services"),
+            state_version: Attr::none(cx, "aggregate", "state_version"),
+        };
         attr::each_attr(cx, &input.attrs, "aggregate", |meta| {
-            if meta.path.is_ident("name") {
-                // #[aggregate(name = "cart")]
-                let lit = attr::string_value(meta, "name")?;
-                name.set(&meta.path, lit);
-            } else if meta.path.is_ident("event") {
-                // #[aggregate(event = CartEvent)]
-                let ty = attr::type_value(meta, "event")?;
-                event.set(&meta.path, ty);
-            } else if meta.path.is_ident("error") {
-                // #[aggregate(error = CartError)]
-                let ty = attr::type_value(meta, "error")?;
-                error.set(&meta.path, ty);
-            } else if meta.path.is_ident("services") {
-                // #[aggregate(services = PriceList)]
-                let ty = attr::type_value(meta, "services")?;
-                services.set(&meta.path, ty);
-            } else if meta.path.is_ident("state_version") {
-                // #[aggregate(state_version = 2)]
-                let version = attr::u32_value(meta, "state_version")?;
-                state_version.set(&meta.path, version);
-            } else if meta.path.is_ident("command") {
+            if meta.path.is_ident("command") {
                 let error = meta.error(
                     "`command` is not needed here: the command enum names its aggregate with `#[command(aggregate = ...)]`",
                 );
                 attr::skip_value(meta)?;
                 return Err(error);
-            } else {
-                return attr::unknown_key(meta, "aggregate", KEYS);
             }
-            Ok(())
+            attr::dispatch(meta, "aggregate", KEYS, &mut keys)
         });
+        let Keys {
+            name,
+            event,
+            error,
+            services,
+            state_version,
+        } = keys;
         let name = attr::name_or_snake_case(name.get(), &input.ident);
         AggregateType {
             original: input,

@@ -4,6 +4,7 @@ use crate::attr::{self, Attr, Flag};
 use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 use crate::fields::{self, Field};
+use syn::meta::ParseNestedMeta;
 
 pub(crate) struct CommandEnum<'a> {
     pub(crate) original: &'a syn::DeriveInput,
@@ -24,30 +25,70 @@ pub(crate) struct CommandVariant<'a> {
     pub(crate) fields: Vec<Field<'a>>,
 }
 
-const CONTAINER_KEYS: &[&str] = &["aggregate"];
-const VARIANT_KEYS: &[&str] = &["handler", "services", "async"];
+/// What `#[command(...)]` on the enum says.
+struct ContainerKeys<'c> {
+    aggregate: Attr<'c, syn::Type>,
+}
+
+/// What `#[command(...)]` on a variant says.
+struct VariantKeys<'c> {
+    handler: Attr<'c, syn::Ident>,
+    services: Flag<'c>,
+    is_async: Flag<'c>,
+}
+
+/// Each key of `#[command(...)]` on the enum, and how its value is read.
+type ContainerTable = [(
+    &'static str,
+    for<'c> fn(&mut ContainerKeys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+/// Each key of `#[command(...)]` on a variant, and how its value is read.
+type VariantTable = [(
+    &'static str,
+    for<'c> fn(&mut VariantKeys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const CONTAINER_KEYS: &ContainerTable = &[
+    // #[command(aggregate = Cart)]
+    ("aggregate", |k, meta| {
+        k.aggregate
+            .set(&meta.path, attr::type_value(meta, "aggregate")?);
+        Ok(())
+    }),
+];
+
+const VARIANT_KEYS: &VariantTable = &[
+    // #[command(handler = remove)]
+    ("handler", |k, meta| {
+        k.handler
+            .set(&meta.path, attr::ident_value(meta, "handler")?);
+        Ok(())
+    }),
+    // #[command(services)]
+    ("services", |k, meta| k.services.set(meta)),
+    // #[command(async)]
+    ("async", |k, meta| k.is_async.set(meta)),
+];
 
 impl<'a> CommandEnum<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let crate_path = attr::crate_path(cx, &input.attrs);
-        let mut aggregate = Attr::none(cx, "command", "aggregate");
+        let mut keys = ContainerKeys {
+            aggregate: Attr::none(cx, "command", "aggregate"),
+        };
         attr::each_attr(cx, &input.attrs, "command", |meta| {
-            // #[command(aggregate = Cart)]
-            if meta.path.is_ident("aggregate") {
-                let ty = attr::type_value(meta, "aggregate")?;
-                aggregate.set(&meta.path, ty);
-                Ok(())
-            } else if VARIANT_KEYS.iter().any(|k| meta.path.is_ident(k)) {
+            if attr::is_one_of(meta, VARIANT_KEYS) {
                 let key = attr::key_name(meta);
                 let error = meta.error(format!(
                     "`{key}` belongs on a variant, not on the enum: `#[command({key})]` above the variant"
                 ));
                 attr::skip_value(meta)?;
-                Err(error)
-            } else {
-                attr::unknown_key(meta, "command", CONTAINER_KEYS)
+                return Err(error);
             }
+            attr::dispatch(meta, "command", CONTAINER_KEYS, &mut keys)
         });
+        let aggregate = keys.aggregate;
         let data = match &input.data {
             syn::Data::Enum(data) => data,
             _ => {
@@ -74,31 +115,26 @@ impl<'a> CommandEnum<'a> {
 
 impl<'a> CommandVariant<'a> {
     fn from_ast(cx: &Ctxt, variant: &'a syn::Variant) -> Self {
-        let mut handler = Attr::none(cx, "command", "handler");
-        let mut services = Flag::none(cx, "command", "services");
-        let mut is_async = Flag::none(cx, "command", "async");
+        let mut keys = VariantKeys {
+            handler: Attr::none(cx, "command", "handler"),
+            services: Flag::none(cx, "command", "services"),
+            is_async: Flag::none(cx, "command", "async"),
+        };
         attr::each_attr(cx, &variant.attrs, "command", |meta| {
-            if meta.path.is_ident("handler") {
-                // #[command(handler = remove)]
-                let method = attr::ident_value(meta, "handler")?;
-                handler.set(&meta.path, method);
-            } else if meta.path.is_ident("services") {
-                // #[command(services)]
-                services.set(meta)?;
-            } else if meta.path.is_ident("async") {
-                // #[command(async)]
-                is_async.set(meta)?;
-            } else if meta.path.is_ident("aggregate") {
+            if attr::is_one_of(meta, CONTAINER_KEYS) {
                 let error = meta.error(
                     "`aggregate` belongs on the enum, not on a variant: `#[command(aggregate = ...)]` above `enum`",
                 );
                 attr::skip_value(meta)?;
                 return Err(error);
-            } else {
-                return attr::unknown_key(meta, "command", VARIANT_KEYS);
             }
-            Ok(())
+            attr::dispatch(meta, "command", VARIANT_KEYS, &mut keys)
         });
+        let VariantKeys {
+            handler,
+            services,
+            is_async,
+        } = keys;
         let handler = handler
             .get()
             .unwrap_or_else(|| method_ident(&variant.ident, ""));

@@ -46,45 +46,136 @@ pub(crate) enum Apply {
     Skip(proc_macro2::TokenStream),
 }
 
-const CONTAINER_KEYS: &[&str] = &["aggregate", "aggregates"];
-const VARIANT_KEYS: &[&str] = &["name", "version", "handler", "skip_apply", "upcast"];
-const UPCAST_KEYS: &[&str] = &["from", "with"];
+/// What `#[event(...)]` on the enum says.
+struct ContainerKeys<'c> {
+    cx: &'c Ctxt,
+    aggregate: Attr<'c, syn::Type>,
+    aggregates: Attr<'c, Vec<syn::Type>>,
+}
+
+/// What `#[event(...)]` on a variant says.
+struct VariantKeys<'c> {
+    cx: &'c Ctxt,
+    name: Attr<'c, syn::LitStr>,
+    version: Attr<'c, (syn::LitInt, u32)>,
+    apply: Attr<'c, syn::Ident>,
+    skip_apply: Flag<'c>,
+    upcasts: Vec<Upcast>,
+}
+
+/// What `upcast(...)` says.
+struct UpcastKeys<'c> {
+    from: Attr<'c, (syn::LitInt, u32)>,
+    with: Attr<'c, syn::Path>,
+}
+
+/// Each key of `#[event(...)]` on the enum, and how its value is read.
+type ContainerTable = [(
+    &'static str,
+    for<'c> fn(&mut ContainerKeys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+/// Each key of `#[event(...)]` on a variant, and how its value is read.
+type VariantTable = [(
+    &'static str,
+    for<'c> fn(&mut VariantKeys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+/// Each key of `upcast(...)`, and how its value is read.
+type UpcastTable = [(
+    &'static str,
+    for<'c> fn(&mut UpcastKeys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const CONTAINER_KEYS: &ContainerTable = &[
+    // #[event(aggregate = Cart)]
+    ("aggregate", |k, meta| {
+        k.aggregate
+            .set(&meta.path, attr::type_value(meta, "aggregate")?);
+        Ok(())
+    }),
+    // #[event(aggregates(Cart, Wishlist))]
+    ("aggregates", |k, meta| {
+        let mut list = Vec::new();
+        meta.parse_nested_meta(|inner| {
+            if inner.input.peek(syn::Token![=]) || inner.input.peek(syn::token::Paren) {
+                let error = inner.error(
+                    "`aggregates(...)` lists aggregate types only, as in `aggregates(Cart, Wishlist)`; each names its apply methods `on_<variant>`",
+                );
+                attr::skip_value(&inner)?;
+                k.cx.syn_error(error);
+                return Ok(());
+            }
+            list.push(syn::Type::Path(syn::TypePath {
+                qself: None,
+                path: inner.path.clone(),
+            }));
+            Ok(())
+        })?;
+        k.aggregates.set(&meta.path, list);
+        Ok(())
+    }),
+];
+
+const VARIANT_KEYS: &VariantTable = &[
+    // #[event(name = "cart.item_added")]
+    ("name", |k, meta| {
+        k.name.set(&meta.path, attr::string_value(meta, "name")?);
+        Ok(())
+    }),
+    // #[event(version = 2)]
+    ("version", |k, meta| {
+        let version = attr::u32_value(meta, "version")?;
+        k.version.set(&meta.path, version);
+        Ok(())
+    }),
+    // #[event(handler = on_added)]
+    ("handler", |k, meta| {
+        k.apply.set(&meta.path, attr::ident_value(meta, "handler")?);
+        Ok(())
+    }),
+    // #[event(skip_apply)]
+    ("skip_apply", |k, meta| k.skip_apply.set(meta)),
+    // #[event(upcast(from = 1, with = item_added_v1))]
+    ("upcast", |k, meta| {
+        if let Some(upcast) = parse_upcast(k.cx, meta)? {
+            k.upcasts.push(upcast);
+        }
+        Ok(())
+    }),
+];
+
+const UPCAST_KEYS: &UpcastTable = &[
+    // from = 1
+    ("from", |k, inner| {
+        let from = attr::u32_value(inner, "from")?;
+        k.from.set(&inner.path, from);
+        Ok(())
+    }),
+    // with = upgrade_v1
+    ("with", |k, inner| {
+        let with = attr::path_value_as(inner, "with", "a function", "upgrade_v1")?;
+        k.with.set(&inner.path, with);
+        Ok(())
+    }),
+];
 
 impl<'a> EventEnum<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let crate_path = attr::crate_path(cx, &input.attrs);
-        let mut aggregate = Attr::none(cx, "event", "aggregate");
-        let mut aggregates = Attr::none(cx, "event", "aggregates");
+        let mut keys = ContainerKeys {
+            cx,
+            aggregate: Attr::none(cx, "event", "aggregate"),
+            aggregates: Attr::none(cx, "event", "aggregates"),
+        };
         attr::each_attr(cx, &input.attrs, "event", |meta| {
-            if meta.path.is_ident("aggregate") {
-                // #[event(aggregate = Cart)]
-                let ty = attr::type_value(meta, "aggregate")?;
-                aggregate.set(&meta.path, ty);
-                Ok(())
-            } else if meta.path.is_ident("aggregates") {
-                // #[event(aggregates(Cart, Wishlist))]
-                let mut list = Vec::new();
-                meta.parse_nested_meta(|inner| {
-                    if inner.input.peek(syn::Token![=]) || inner.input.peek(syn::token::Paren) {
-                        let error = inner.error(
-                            "`aggregates(...)` lists aggregate types only, as in `aggregates(Cart, Wishlist)`; each names its apply methods `on_<variant>`",
-                        );
-                        attr::skip_value(&inner)?;
-                        cx.syn_error(error);
-                        return Ok(());
-                    }
-                    list.push(syn::Type::Path(syn::TypePath {
-                        qself: None,
-                        path: inner.path.clone(),
-                    }));
-                    Ok(())
-                })?;
-                aggregates.set(&meta.path, list);
-                Ok(())
-            } else {
-                attr::unknown_key(meta, "event", CONTAINER_KEYS)
-            }
+            attr::dispatch(meta, "event", CONTAINER_KEYS, &mut keys)
         });
+        let ContainerKeys {
+            aggregate,
+            aggregates,
+            ..
+        } = keys;
         let data = match &input.data {
             syn::Data::Enum(data) => data,
             syn::Data::Struct(data) => {
@@ -130,40 +221,24 @@ impl<'a> EventEnum<'a> {
 
 impl<'a> EventVariant<'a> {
     fn from_ast(cx: &Ctxt, variant: &'a syn::Variant) -> Self {
-        let mut name = Attr::none(cx, "event", "name");
-        let mut version = Attr::none(cx, "event", "version");
-        let mut apply = Attr::none(cx, "event", "handler");
-        let mut skip_apply = Flag::none(cx, "event", "skip_apply");
-        let mut upcasts = Vec::new();
+        let mut keys = VariantKeys {
+            cx,
+            name: Attr::none(cx, "event", "name"),
+            version: Attr::none(cx, "event", "version"),
+            apply: Attr::none(cx, "event", "handler"),
+            skip_apply: Flag::none(cx, "event", "skip_apply"),
+            upcasts: Vec::new(),
+        };
         attr::each_attr(cx, &variant.attrs, "event", |meta| {
-            if meta.path.is_ident("name") {
-                // #[event(name = "cart.item_added")]
-                let lit = attr::string_value(meta, "name")?;
-                name.set(&meta.path, lit);
-            } else if meta.path.is_ident("version") {
-                // #[event(version = 2)]
-                let (lit, number) = attr::u32_value(meta, "version")?;
-                version.set(&meta.path, (lit, number));
-            } else if meta.path.is_ident("handler") {
-                // #[event(handler = on_added)]
-                let method = attr::ident_value(meta, "handler")?;
-                apply.set(&meta.path, method);
-            } else if meta.path.is_ident("apply") {
+            if meta.path.is_ident("apply") {
                 // The spelling before every derive said `handler = ...`.
                 let error = meta.error(
                     "write `handler = ...`: every derive names the method it calls with `handler = method`",
                 );
                 attr::skip_value(meta)?;
                 return Err(error);
-            } else if meta.path.is_ident("skip_apply") {
-                // #[event(skip_apply)]
-                skip_apply.set(meta)?;
-            } else if meta.path.is_ident("upcast") {
-                // #[event(upcast(from = 1, with = item_added_v1))]
-                if let Some(upcast) = parse_upcast(cx, meta)? {
-                    upcasts.push(upcast);
-                }
-            } else if CONTAINER_KEYS.iter().any(|k| meta.path.is_ident(k)) {
+            }
+            if attr::is_one_of(meta, CONTAINER_KEYS) {
                 let error = meta.error(format!(
                     "`{}` belongs on the enum, not on a variant: `#[event({} = ...)]` above `enum`",
                     attr::key_name(meta),
@@ -171,11 +246,17 @@ impl<'a> EventVariant<'a> {
                 ));
                 attr::skip_value(meta)?;
                 return Err(error);
-            } else {
-                return attr::unknown_key(meta, "event", VARIANT_KEYS);
             }
-            Ok(())
+            attr::dispatch(meta, "event", VARIANT_KEYS, &mut keys)
         });
+        let VariantKeys {
+            name,
+            version,
+            apply,
+            skip_apply,
+            upcasts,
+            ..
+        } = keys;
         let name = match name.get() {
             Some(lit) => (quote::ToTokens::to_token_stream(&lit), lit.value()),
             None => (
@@ -221,25 +302,19 @@ fn parse_upcast(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Upc
         attr::skip_value(meta)?;
         return Err(error);
     }
-    let mut from = Attr::nested(cx, "event", "upcast", "from");
-    let mut with = Attr::nested(cx, "event", "upcast", "with");
+    let mut keys = UpcastKeys {
+        from: Attr::nested(cx, "event", "upcast", "from"),
+        with: Attr::nested(cx, "event", "upcast", "with"),
+    };
     let mut malformed = false;
     meta.parse_nested_meta(|inner| {
-        let parsed = if inner.path.is_ident("from") {
-            attr::u32_value(&inner, "from").map(|value| from.set(&inner.path, value))
-        } else if inner.path.is_ident("with") {
-            attr::path_value_as(&inner, "with", "a function", "upgrade_v1")
-                .map(|path| with.set(&inner.path, path))
-        } else {
-            attr::unknown_key(&inner, "upcast", UPCAST_KEYS)
-        };
-        if let Err(error) = parsed {
+        if let Err(error) = attr::dispatch(&inner, "upcast", UPCAST_KEYS, &mut keys) {
             malformed = true;
             cx.syn_error(error);
         }
         Ok(())
     })?;
-    let (from, with) = (from.get(), with.get());
+    let (from, with) = (keys.from.get(), keys.with.get());
     let missing = match (&from, &with) {
         (None, _) => Some("from"),
         (_, None) => Some("with"),

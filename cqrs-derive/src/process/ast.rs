@@ -6,6 +6,7 @@ use quote::ToTokens;
 use crate::attr::{self, Attr, Flag};
 use crate::case::method_ident;
 use crate::ctxt::Ctxt;
+use syn::meta::ParseNestedMeta;
 
 pub(crate) struct ProcessType<'a> {
     pub(crate) original: &'a syn::DeriveInput,
@@ -50,50 +51,140 @@ pub(crate) enum By {
     EventId,
 }
 
-const KEYS: &[&str] = &[
-    "name",
-    "command",
-    "start",
-    "on",
-    "done",
-    "deadlines",
-    "on_deadline",
+/// What `#[process(...)]` says, key by key.
+struct Keys<'c> {
+    cx: &'c Ctxt,
+    name: Attr<'c, syn::LitStr>,
+    command: Attr<'c, syn::Type>,
+    entries: Vec<Entry>,
+    done: Attr<'c, syn::Ident>,
+    deadlines: Attr<'c, syn::Ident>,
+    on_deadline: Attr<'c, syn::Ident>,
+}
+
+/// Each key of `#[process(...)]` and how its value is read.
+type KeyTable = [(
+    &'static str,
+    for<'c> fn(&mut Keys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const KEYS: &KeyTable = &[
+    // #[process(name = "fulfilment")]
+    ("name", |k, meta| {
+        k.name.set(&meta.path, attr::string_value(meta, "name")?);
+        Ok(())
+    }),
+    // #[process(command = ShopCommand)]
+    ("command", |k, meta| {
+        k.command
+            .set(&meta.path, attr::type_value(meta, "command")?);
+        Ok(())
+    }),
+    // #[process(start(CartEvent::CheckedOut, by_event_id))]
+    ("start", |k, meta| {
+        let entry = parse_entry(k.cx, meta)?;
+        k.entries.push(entry);
+        Ok(())
+    }),
+    // #[process(on(StockEvent::Reserved, by = order))]
+    ("on", |k, meta| {
+        let entry = parse_entry(k.cx, meta)?;
+        k.entries.push(entry);
+        Ok(())
+    }),
+    // #[process(done = finished)]
+    ("done", |k, meta| {
+        k.done.set(&meta.path, attr::ident_value(meta, "done")?);
+        Ok(())
+    }),
+    // #[process(deadlines = pending)]
+    ("deadlines", |k, meta| {
+        k.deadlines
+            .set(&meta.path, attr::ident_value(meta, "deadlines")?);
+        Ok(())
+    }),
+    // #[process(on_deadline = expired)]
+    ("on_deadline", |k, meta| {
+        k.on_deadline
+            .set(&meta.path, attr::ident_value(meta, "on_deadline")?);
+        Ok(())
+    }),
 ];
-const ENTRY_KEYS: &[&str] = &["by", "by_stream", "by_event_id", "handler", "async"];
+/// What one `start(...)` or `on(...)` says, key by key.
+struct EntryKeys<'c, 'e> {
+    cx: &'c Ctxt,
+    entry: &'e mut Entry,
+    handler: &'e mut Attr<'c, syn::Ident>,
+    is_async: &'e mut Flag<'c>,
+}
+
+/// Each key of `start(...)` and `on(...)` and how its value is read.
+type EntryTable = [(
+    &'static str,
+    for<'c, 'e> fn(&mut EntryKeys<'c, 'e>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const ENTRY_KEYS: &EntryTable = &[
+    // by = order_id
+    ("by", |k, inner| {
+        let field = attr::path_value_as(inner, "by", "a field of the variant", "order_id")?;
+        let Some(field) = field.get_ident().cloned() else {
+            return Err(syn::Error::new_spanned(
+                field,
+                "expected `by` to be a field of the variant: `by = order_id`",
+            ));
+        };
+        k.entry
+            .by
+            .push((inner.path.to_token_stream(), By::Field(field)));
+        Ok(())
+    }),
+    // by_stream
+    ("by_stream", |k, inner| {
+        Flag::none(k.cx, "process", "by_stream").set(inner)?;
+        k.entry.by.push((inner.path.to_token_stream(), By::Stream));
+        Ok(())
+    }),
+    // by_event_id
+    ("by_event_id", |k, inner| {
+        Flag::none(k.cx, "process", "by_event_id").set(inner)?;
+        k.entry.by.push((inner.path.to_token_stream(), By::EventId));
+        Ok(())
+    }),
+    // handler = reserved
+    ("handler", |k, inner| {
+        k.handler
+            .set(&inner.path, attr::ident_value(inner, "handler")?);
+        Ok(())
+    }),
+    // async
+    ("async", |k, inner| k.is_async.set(inner)),
+];
 
 impl<'a> ProcessType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
         let crate_path = attr::crate_path(cx, &input.attrs);
-        let mut name = Attr::none(cx, "process", "name");
-        let mut command = Attr::none(cx, "process", "command");
-        let mut done = Attr::none(cx, "process", "done");
-        let mut deadlines = Attr::none(cx, "process", "deadlines");
-        let mut on_deadline = Attr::none(cx, "process", "on_deadline");
-        let mut entries = Vec::new();
+        let mut keys = Keys {
+            cx,
+            name: Attr::none(cx, "process", "name"),
+            command: Attr::none(cx, "process", "command"),
+            entries: Vec::new(),
+            done: Attr::none(cx, "process", "done"),
+            deadlines: Attr::none(cx, "process", "deadlines"),
+            on_deadline: Attr::none(cx, "process", "on_deadline"),
+        };
         attr::each_attr(cx, &input.attrs, "process", |meta| {
-            if meta.path.is_ident("name") {
-                // #[process(name = "fulfilment")]
-                name.set(&meta.path, attr::string_value(meta, "name")?);
-            } else if meta.path.is_ident("command") {
-                // #[process(command = ShopCommand)]
-                command.set(&meta.path, attr::type_value(meta, "command")?);
-            } else if meta.path.is_ident("start") || meta.path.is_ident("on") {
-                // #[process(start(CartEvent::CheckedOut, by_event_id))]
-                entries.push(parse_entry(cx, meta)?);
-            } else if meta.path.is_ident("done") {
-                // #[process(done = finished)]
-                done.set(&meta.path, attr::ident_value(meta, "done")?);
-            } else if meta.path.is_ident("deadlines") {
-                // #[process(deadlines = pending)]
-                deadlines.set(&meta.path, attr::ident_value(meta, "deadlines")?);
-            } else if meta.path.is_ident("on_deadline") {
-                // #[process(on_deadline = expired)]
-                on_deadline.set(&meta.path, attr::ident_value(meta, "on_deadline")?);
-            } else {
-                return attr::unknown_key(meta, "process", KEYS);
-            }
-            Ok(())
+            attr::dispatch(meta, "process", KEYS, &mut keys)
         });
+        let Keys {
+            name,
+            command,
+            entries,
+            done,
+            deadlines,
+            on_deadline,
+            ..
+        } = keys;
         let name = attr::name_or_snake_case(name.get(), &input.ident);
         ProcessType {
             original: input,
@@ -197,57 +288,40 @@ fn parse_entry(cx: &Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<
 
 fn parse_entry_key<'c>(
     cx: &'c Ctxt,
-    inner: &syn::meta::ParseNestedMeta<'_>,
+    inner: &ParseNestedMeta<'_>,
     entry: &mut Entry,
     handler: &mut Attr<'c, syn::Ident>,
     is_async: &mut Flag<'c>,
 ) -> syn::Result<()> {
+    let path = &inner.path;
+    if attr::is_one_of(inner, ENTRY_KEYS)
+        || entry.variant.is_some()
+        || inner.input.peek(syn::Token![=])
     {
-        let path = &inner.path;
-        if path.is_ident("by") {
-            let field = attr::path_value_as(inner, "by", "a field of the variant", "order_id")?;
-            let Some(field) = field.get_ident().cloned() else {
-                return Err(syn::Error::new_spanned(
-                    field,
-                    "expected `by` to be a field of the variant: `by = order_id`",
-                ));
-            };
-            entry.by.push((path.to_token_stream(), By::Field(field)));
-        } else if path.is_ident("by_stream") || path.is_ident("by_event_id") {
-            let key = if path.is_ident("by_stream") {
-                "by_stream"
-            } else {
-                "by_event_id"
-            };
-            let mut flag = Flag::none(cx, "process", key);
-            flag.set(inner)?;
-            let by = if path.is_ident("by_stream") {
-                By::Stream
-            } else {
-                By::EventId
-            };
-            entry.by.push((path.to_token_stream(), by));
-        } else if path.is_ident("handler") {
-            handler.set(path, attr::ident_value(inner, "handler")?);
-        } else if path.is_ident("async") {
-            is_async.set(inner)?;
-        } else if entry.variant.is_none() && !inner.input.peek(syn::Token![=]) {
-            if path.segments.len() < 2 {
-                cx.error_spanned_by(
-                    path,
-                    format!(
-                        "name the variant with its enum, as in `OrderEvent::{}`; or, if this was meant as a key, expected one of: {}",
-                        path.to_token_stream(),
-                        ENTRY_KEYS.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                    ),
-                );
-            } else {
-                entry.variant = Some(path.clone());
-            }
-            attr::skip_value(inner)?;
-        } else {
-            return attr::unknown_key(inner, "process entry", ENTRY_KEYS);
-        }
-        Ok(())
+        let mut keys = EntryKeys {
+            cx,
+            entry,
+            handler,
+            is_async,
+        };
+        return attr::dispatch(inner, "process entry", ENTRY_KEYS, &mut keys);
     }
+    // The entry's first element: the variant, with its enum.
+    if path.segments.len() < 2 {
+        cx.error_spanned_by(
+            path,
+            format!(
+                "name the variant with its enum, as in `OrderEvent::{}`; or, if this was meant as a key, expected one of: {}",
+                path.to_token_stream(),
+                attr::names(ENTRY_KEYS)
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+    } else {
+        entry.variant = Some(path.clone());
+    }
+    attr::skip_value(inner)
 }

@@ -3,6 +3,7 @@
 use crate::attr::{self, Attr, Flag};
 use crate::case::method_ident;
 use crate::ctxt::Ctxt;
+use syn::meta::ParseNestedMeta;
 
 pub(crate) struct ProjectionType<'a> {
     pub(crate) original: &'a syn::DeriveInput,
@@ -31,36 +32,62 @@ pub(crate) struct Handled {
     pub(crate) method: syn::Ident,
 }
 
-const KEYS: &[&str] = &["name", "event", "handles", "skip_unknown"];
+/// What `#[projection(...)]` says, key by key.
+struct Keys<'c> {
+    cx: &'c Ctxt,
+    name: Attr<'c, syn::LitStr>,
+    event: Attr<'c, syn::Type>,
+    handles: Attr<'c, (Vec<Handled>, bool)>,
+    skip_unknown: Flag<'c>,
+}
+
+/// Each key of `#[projection(...)]` and how its value is read.
+type KeyTable = [(
+    &'static str,
+    for<'c> fn(&mut Keys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const KEYS: &KeyTable = &[
+    // #[projection(name = "top_products")]
+    ("name", |k, meta| {
+        k.name.set(&meta.path, attr::string_value(meta, "name")?);
+        Ok(())
+    }),
+    // #[projection(event = CartEvent)]
+    ("event", |k, meta| {
+        k.event.set(&meta.path, attr::type_value(meta, "event")?);
+        Ok(())
+    }),
+    // #[projection(handles(ItemAdded, ItemRemoved = removed))]
+    ("handles", |k, meta| {
+        let list = parse_handles(k.cx, meta)?;
+        k.handles.set(&meta.path, list);
+        Ok(())
+    }),
+    // #[projection(skip_unknown)]
+    ("skip_unknown", |k, meta| k.skip_unknown.set(meta)),
+];
 
 impl<'a> ProjectionType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
         let crate_path = attr::crate_path(cx, &input.attrs);
-        let mut name = Attr::none(cx, "projection", "name");
-        let mut event = Attr::none(cx, "projection", "event");
-        let mut handles = Attr::none(cx, "projection", "handles");
-        let mut skip_unknown = Flag::none(cx, "projection", "skip_unknown");
+        let mut keys = Keys {
+            cx,
+            name: Attr::none(cx, "projection", "name"),
+            event: Attr::none(cx, "projection", "event"),
+            handles: Attr::none(cx, "projection", "handles"),
+            skip_unknown: Flag::none(cx, "projection", "skip_unknown"),
+        };
         attr::each_attr(cx, &input.attrs, "projection", |meta| {
-            if meta.path.is_ident("name") {
-                // #[projection(name = "top_products")]
-                let lit = attr::string_value(meta, "name")?;
-                name.set(&meta.path, lit);
-            } else if meta.path.is_ident("event") {
-                // #[projection(event = CartEvent)]
-                let ty = attr::type_value(meta, "event")?;
-                event.set(&meta.path, ty);
-            } else if meta.path.is_ident("handles") {
-                // #[projection(handles(ItemAdded, ItemRemoved = removed))]
-                let list = parse_handles(cx, meta)?;
-                handles.set(&meta.path, list);
-            } else if meta.path.is_ident("skip_unknown") {
-                // #[projection(skip_unknown)]
-                skip_unknown.set(meta)?;
-            } else {
-                return attr::unknown_key(meta, "projection", KEYS);
-            }
-            Ok(())
+            attr::dispatch(meta, "projection", KEYS, &mut keys)
         });
+        let Keys {
+            name,
+            event,
+            handles,
+            skip_unknown,
+            ..
+        } = keys;
         let name = attr::name_or_snake_case(name.get(), &input.ident);
         ProjectionType {
             original: input,

@@ -4,6 +4,7 @@ use crate::attr::{self, Attr};
 use crate::case::method_ident;
 use crate::ctxt::Ctxt;
 use crate::fields::{self, Field};
+use syn::meta::ParseNestedMeta;
 
 pub(crate) struct QueryType<'a> {
     pub(crate) original: &'a syn::DeriveInput,
@@ -16,32 +17,55 @@ pub(crate) struct QueryType<'a> {
     pub(crate) fields: Vec<Field<'a>>,
 }
 
-const KEYS: &[&str] = &["output", "read_model", "handler"];
+/// What `#[query(...)]` says, key by key.
+struct Keys<'c> {
+    output: Attr<'c, syn::Type>,
+    read_model: Attr<'c, syn::Type>,
+    handler: Attr<'c, syn::Ident>,
+}
+
+/// Each key of `#[query(...)]` and how its value is read.
+type KeyTable = [(
+    &'static str,
+    for<'c> fn(&mut Keys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const KEYS: &KeyTable = &[
+    // #[query(output = Vec<ProductCount>)]
+    ("output", |k, meta| {
+        k.output.set(&meta.path, attr::type_value(meta, "output")?);
+        Ok(())
+    }),
+    // #[query(read_model = TopProducts)]
+    ("read_model", |k, meta| {
+        k.read_model
+            .set(&meta.path, attr::type_value(meta, "read_model")?);
+        Ok(())
+    }),
+    // #[query(handler = top)]
+    ("handler", |k, meta| {
+        k.handler
+            .set(&meta.path, attr::ident_value(meta, "handler")?);
+        Ok(())
+    }),
+];
 
 impl<'a> QueryType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Option<Self> {
         let crate_path = attr::crate_path(cx, &input.attrs);
-        let mut output = Attr::none(cx, "query", "output");
-        let mut read_model = Attr::none(cx, "query", "read_model");
-        let mut handler = Attr::none(cx, "query", "handler");
+        let mut keys = Keys {
+            output: Attr::none(cx, "query", "output"),
+            read_model: Attr::none(cx, "query", "read_model"),
+            handler: Attr::none(cx, "query", "handler"),
+        };
         attr::each_attr(cx, &input.attrs, "query", |meta| {
-            if meta.path.is_ident("output") {
-                // #[query(output = Vec<ProductCount>)]
-                let ty = attr::type_value(meta, "output")?;
-                output.set(&meta.path, ty);
-            } else if meta.path.is_ident("read_model") {
-                // #[query(read_model = TopProducts)]
-                let ty = attr::type_value(meta, "read_model")?;
-                read_model.set(&meta.path, ty);
-            } else if meta.path.is_ident("handler") {
-                // #[query(handler = top)]
-                let method = attr::ident_value(meta, "handler")?;
-                handler.set(&meta.path, method);
-            } else {
-                return attr::unknown_key(meta, "query", KEYS);
-            }
-            Ok(())
+            attr::dispatch(meta, "query", KEYS, &mut keys)
         });
+        let Keys {
+            output,
+            read_model,
+            handler,
+        } = keys;
         let data = match &input.data {
             syn::Data::Struct(data) => data,
             _ => {

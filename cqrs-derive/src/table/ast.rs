@@ -3,6 +3,7 @@
 use crate::attr::{self, Attr};
 use crate::ctxt::Ctxt;
 use crate::projection::ast::{Handles, parse_handles};
+use syn::meta::ParseNestedMeta;
 
 pub(crate) struct TableType<'a> {
     pub(crate) original: &'a syn::DeriveInput,
@@ -19,44 +20,83 @@ pub(crate) struct TableType<'a> {
     pub(crate) clear: Option<syn::Path>,
 }
 
-const KEYS: &[&str] = &["db", "event", "handles", "schema", "clear", "name"];
+/// What `#[table(...)]` says, key by key.
+struct Keys<'c> {
+    cx: &'c Ctxt,
+    db: Attr<'c, syn::Type>,
+    event: Attr<'c, syn::Type>,
+    handles: Attr<'c, (Vec<crate::projection::ast::Handled>, bool)>,
+    schema: Attr<'c, syn::Path>,
+    clear: Attr<'c, syn::Path>,
+    name: Attr<'c, syn::LitStr>,
+}
+
+/// Each key of `#[table(...)]` and how its value is read.
+type KeyTable = [(
+    &'static str,
+    for<'c> fn(&mut Keys<'c>, &ParseNestedMeta<'_>) -> syn::Result<()>,
+)];
+
+const KEYS: &KeyTable = &[
+    // #[table(db = sqlx::Sqlite)]
+    ("db", |k, meta| {
+        k.db.set(&meta.path, attr::type_value(meta, "db")?);
+        Ok(())
+    }),
+    // #[table(event = CartEvent)]
+    ("event", |k, meta| {
+        k.event.set(&meta.path, attr::type_value(meta, "event")?);
+        Ok(())
+    }),
+    // #[table(handles(ItemAdded, Cleared = cleared))]
+    ("handles", |k, meta| {
+        let list = parse_handles(k.cx, meta)?;
+        k.handles.set(&meta.path, list);
+        Ok(())
+    }),
+    // #[table(schema = SCHEMA)]
+    ("schema", |k, meta| {
+        let path = attr::path_value_as(meta, "schema", "a constant of statements", "SCHEMA")?;
+        k.schema.set(&meta.path, path);
+        Ok(())
+    }),
+    // #[table(clear = CLEAR)]
+    ("clear", |k, meta| {
+        let path = attr::path_value_as(meta, "clear", "a constant of statements", "CLEAR")?;
+        k.clear.set(&meta.path, path);
+        Ok(())
+    }),
+    // #[table(name = "top_products")]
+    ("name", |k, meta| {
+        k.name.set(&meta.path, attr::string_value(meta, "name")?);
+        Ok(())
+    }),
+];
 
 impl<'a> TableType<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a syn::DeriveInput) -> Self {
         let crate_path = crate_path(cx, &input.attrs);
-        let mut name = Attr::none(cx, "table", "name");
-        let mut db = Attr::none(cx, "table", "db");
-        let mut event = Attr::none(cx, "table", "event");
-        let mut handles = Attr::none(cx, "table", "handles");
-        let mut schema = Attr::none(cx, "table", "schema");
-        let mut clear = Attr::none(cx, "table", "clear");
+        let mut keys = Keys {
+            cx,
+            db: Attr::none(cx, "table", "db"),
+            event: Attr::none(cx, "table", "event"),
+            handles: Attr::none(cx, "table", "handles"),
+            schema: Attr::none(cx, "table", "schema"),
+            clear: Attr::none(cx, "table", "clear"),
+            name: Attr::none(cx, "table", "name"),
+        };
         attr::each_attr(cx, &input.attrs, "table", |meta| {
-            if meta.path.is_ident("name") {
-                // #[table(name = "top_products")]
-                name.set(&meta.path, attr::string_value(meta, "name")?);
-            } else if meta.path.is_ident("db") {
-                // #[table(db = sqlx::Sqlite)]
-                db.set(&meta.path, attr::type_value(meta, "db")?);
-            } else if meta.path.is_ident("event") {
-                // #[table(event = CartEvent)]
-                event.set(&meta.path, attr::type_value(meta, "event")?);
-            } else if meta.path.is_ident("handles") {
-                // #[table(handles(ItemAdded, Cleared = cleared))]
-                handles.set(&meta.path, parse_handles(cx, meta)?);
-            } else if meta.path.is_ident("schema") {
-                // #[table(schema = SCHEMA)]
-                let path =
-                    attr::path_value_as(meta, "schema", "a constant of statements", "SCHEMA")?;
-                schema.set(&meta.path, path);
-            } else if meta.path.is_ident("clear") {
-                // #[table(clear = CLEAR)]
-                let path = attr::path_value_as(meta, "clear", "a constant of statements", "CLEAR")?;
-                clear.set(&meta.path, path);
-            } else {
-                return attr::unknown_key(meta, "table", KEYS);
-            }
-            Ok(())
+            attr::dispatch(meta, "table", KEYS, &mut keys)
         });
+        let Keys {
+            db,
+            event,
+            handles,
+            schema,
+            clear,
+            name,
+            ..
+        } = keys;
         let name = attr::name_or_snake_case(name.get(), &input.ident);
         TableType {
             original: input,
