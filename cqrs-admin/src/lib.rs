@@ -128,8 +128,9 @@ impl<S: EventStore + Clone> Admin<S> {
     }
 
     /// The routes: `/` and `/streams`, `/streams/{id}`, `/events/{id}`,
-    /// `/projections`, `/parked` (and `POST /parked/{key}/retry`, `.../evict`). Starts the lag sampler when there are projections (it
-    /// stops when the router is dropped).
+    /// `/projections`, `/parked` (and `POST /parked/{key}/retry`, `.../evict`).
+    /// Starts the lag sampler when there are projections (it stops when the
+    /// router is dropped), so call it inside a Tokio runtime, as an axum app does.
     pub fn router(self) -> Router {
         let shared = Arc::new(Shared {
             store: self.store,
