@@ -151,6 +151,7 @@ impl<S: EventStore + Clone> Admin<S> {
             .route("/parked", get(parked::list::<S>))
             .route("/parked/{key}/retry", post(parked::retry::<S>))
             .route("/parked/{key}/evict", post(parked::evict::<S>))
+            .fallback(not_found::<S>)
             .with_state(shared)
     }
 }
@@ -187,6 +188,12 @@ fn unavailable(error: cqrs_core::StoreError) -> Response {
         html::escape(&error.to_string())
     );
     (StatusCode::SERVICE_UNAVAILABLE, Html(body)).into_response()
+}
+
+async fn not_found<S: EventStore>(State(shared): State<Arc<Shared<S>>>) -> Response {
+    let body = "<p>There is no such page here: start from the streams or the projections.</p>";
+    let page = html::page(&shared.base, "Not found", body, None);
+    (StatusCode::NOT_FOUND, Html(page)).into_response()
 }
 
 async fn home<S: EventStore>(State(shared): State<Arc<Shared<S>>>) -> Redirect {

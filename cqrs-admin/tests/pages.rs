@@ -156,6 +156,12 @@ async fn streams_events_and_projections() {
     );
     let (status, _) = get(&client, &format!("{base}/admin/streams/nothing-here")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, page) = get(&client, &format!("{base}/admin/no/such/page")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        page.contains("href=\"/admin/streams\""),
+        "an HTML page with the navigation: {page}"
+    );
 
     // Projections: checkpoint, head, lag.
     let more = vec![stocked("fig", 3, Metadata::default())];

@@ -8,7 +8,7 @@ use cart::domain::CartCommand;
 use cart::http::OperatorAccess;
 use cart::orders::cli as order_cli;
 use cart::orders::service::fulfilment_runner;
-use cart::relay::{NatsArgs, Received, follow, relay_runner};
+use cart::relay::{NatsArgs, follow, relay_runner};
 use cart::service::{AppError, CartApp};
 use cart::top_products::TopRunner;
 use clap::Parser;
@@ -148,21 +148,7 @@ async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Fa
             durable,
             once,
         } => {
-            let json = cli.json;
-            let print = |received: Received| {
-                if json {
-                    println!("{}", serde_json::to_string(&received).unwrap_or_default());
-                } else {
-                    println!(
-                        "{:>8}  {} v{}  {}  {:?}",
-                        received.position,
-                        received.stream_id,
-                        received.stream_version,
-                        received.event_name,
-                        received.event
-                    );
-                }
-            };
+            let print = cart::relay::printer(cli.json);
             return Ok(follow(nats, durable, *once, print, stop_signal()).await?);
         }
         Command::Projections {
@@ -283,12 +269,14 @@ async fn run<S: Store>(store: S, replica: Option<S>, cli: &Cli) -> Result<(), Fa
                 })
                 .await?;
             bar.finish_and_clear();
-            let what = if name == "cart_view" {
-                "documents"
-            } else {
-                "events"
+            let (what, how) = match (name.as_str(), shadow) {
+                // Inline documents are replaced in one transaction either way.
+                ("cart_view", true) => ("documents", " (replaced in one transaction)"),
+                ("cart_view", false) => ("documents", ""),
+                (_, true) => ("events", " (built beside the old version, then swapped in)"),
+                (_, false) => ("events", ""),
             };
-            println!("rebuilt {name}: {done} {what}");
+            println!("rebuilt {name}: {done} {what}{how}");
             Ok(())
         }
         Command::Stock {

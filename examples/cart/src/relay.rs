@@ -146,3 +146,21 @@ pub async fn follow(
         }
     }
 }
+
+/// Prints each event `follow` receives: a line of text, or a JSON object per line.
+pub fn printer(json: bool) -> impl FnMut(Received) {
+    move |received: Received| {
+        if json {
+            println!("{}", serde_json::to_string(&received).unwrap_or_default());
+        } else {
+            println!(
+                "{:>8}  {} v{}  {}  {:?}",
+                received.position,
+                received.stream_id,
+                received.stream_version,
+                received.event_name,
+                received.event
+            );
+        }
+    }
+}
