@@ -5,7 +5,7 @@ pub use core::future::Future;
 pub use core::marker::Send;
 pub use core::result::Result;
 
-pub use cqrs_core::__private::{EventVariant, variant_id};
+pub use cqrs_core::__private::{EventVariant, MissingEvent, variant_id};
 pub use cqrs_core::{EventHeader, HandlerError, HandlerOutcome};
 pub use sqlx::Database;
 

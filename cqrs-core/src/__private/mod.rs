@@ -24,6 +24,28 @@ pub use chrono::{DateTime, Utc};
 mod process;
 pub use self::process::*;
 
+/// The event type a failed derive's stand-in impl uses when the user's `event =
+/// ...` is missing: it has no variant, so the stand-in compiles wherever the type is
+/// used and the missing key stays the only error.
+#[derive(Debug)]
+pub enum MissingEvent {}
+
+impl DomainEvent for MissingEvent {
+    const EVENT_TYPES: &'static [EventType] = &[];
+
+    fn event_type(&self) -> &'static EventType {
+        match *self {}
+    }
+
+    fn encode(&self) -> Result<Payload, EncodeError> {
+        match *self {}
+    }
+
+    fn decode(name: &str, _: u32, _: &Payload) -> Result<Self, DecodeError> {
+        Err(unknown_event(name, "a type whose derive failed"))
+    }
+}
+
 /// What a synchronous command handler returns.
 #[diagnostic::on_unimplemented(
     message = "a command handler must return `Result<Vec<Event>, Error>` with its aggregate's types, not `{Self}`",

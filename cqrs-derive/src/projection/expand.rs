@@ -90,11 +90,14 @@ pub(crate) fn expand(projection: &ProjectionType<'_>) -> TokenStream {
 }
 
 pub(crate) fn stub(projection: &ProjectionType<'_>) -> TokenStream {
-    let Some(event) = &projection.event else {
-        return TokenStream::new();
-    };
     let krate = &projection.crate_path;
     let private = quote!(#krate::__private);
+    // Without `event = ...`, a stand-in event type: the projection can still be
+    // used where it is, and the missing key stays the one error.
+    let event = match &projection.event {
+        Some(event) => quote!(#event),
+        None => quote!(#private::MissingEvent),
+    };
     let ident = &projection.original.ident;
     let (impl_generics, ty_generics, where_clause) = projection.original.generics.split_for_impl();
     quote! {

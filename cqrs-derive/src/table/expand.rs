@@ -75,11 +75,16 @@ pub(crate) fn expand(table: &TableType<'_>) -> TokenStream {
 }
 
 pub(crate) fn stub(table: &TableType<'_>) -> TokenStream {
-    let (Some(db), Some(event)) = (&table.db, &table.event) else {
+    let Some(db) = &table.db else {
         return TokenStream::new();
     };
     let krate = &table.crate_path;
     let private = quote!(#krate::__private);
+    // Without `event = ...`, a stand-in event type (see the projection's stub).
+    let event = match &table.event {
+        Some(event) => quote!(#event),
+        None => quote!(#private::MissingEvent),
+    };
     let ident = &table.original.ident;
     let (impl_generics, ty_generics, where_clause) = table.original.generics.split_for_impl();
     quote! {
