@@ -4,6 +4,8 @@
 //! shadow is gone afterwards; a live worker goes on from the swapped-in checkpoint.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use cqrs_core::runner::{CatchUpTarget, ProjectionError, ProjectionRunner};
@@ -232,34 +234,12 @@ async fn sqlite_rebuild_beside_the_live_tables() {
 #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_rebuild_beside_the_live_tables() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
+    let Some(read) = support::ReadDatabase::fresh().await else {
         return;
     };
-    let root = match url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/root"),
-        None => url,
-    };
-    let schema = format!("read_{}", uuid::Uuid::new_v4().simple());
-    let shadow_schema = format!("{schema}_rebuild");
-    let admin = sqlx::PgPool::connect(&root).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let search_path = schema.clone();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .after_connect(move |conn, _| {
-            let set = format!("SET search_path TO {search_path}");
-            Box::pin(async move {
-                sqlx::query(&set).execute(conn).await?;
-                Ok(())
-            })
-        })
-        .connect(&root)
-        .await
-        .unwrap();
+    let shadow_schema = format!("{}_rebuild", read.schema);
     let schema_exists = |name: String| {
-        let admin = admin.clone();
+        let admin = read.admin.clone();
         async move {
             sqlx::query_scalar::<_, bool>(
                 "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
@@ -271,15 +251,11 @@ async fn postgres_rebuild_beside_the_live_tables() {
         }
     };
     scenario!(
-        pool.clone(),
-        ShadowTables::postgres_schema(&pool, &shadow_schema)
+        read.pool.clone(),
+        ShadowTables::postgres_schema(&read.pool, &shadow_schema)
             .await
             .unwrap(),
         !schema_exists(shadow_schema.clone()).await
     );
-    pool.close().await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    read.drop_schema().await;
 }

@@ -4,6 +4,8 @@
 //! restarted worker adds nothing; a rebuild gives the same tables.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -178,35 +180,9 @@ async fn sqlite_read_database() {
 #[cfg_attr(not(postgres_tests), ignore = "needs PostgreSQL: set DATABASE_URL")]
 #[tokio::test]
 async fn postgres_read_database() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
+    let Some(read) = support::ReadDatabase::fresh().await else {
         return;
     };
-    let root = match url.rsplit_once('/') {
-        Some((server, _)) => format!("{server}/root"),
-        None => url,
-    };
-    let schema = format!("read_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&root).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let search_path = schema.clone();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .after_connect(move |conn, _| {
-            let set = format!("SET search_path TO {search_path}");
-            Box::pin(async move {
-                sqlx::query(&set).execute(conn).await?;
-                Ok(())
-            })
-        })
-        .connect(&root)
-        .await
-        .unwrap();
-    scenario!(pool.clone());
-    pool.close().await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&admin)
-        .await
-        .unwrap();
+    scenario!(read.pool.clone());
+    read.drop_schema().await;
 }

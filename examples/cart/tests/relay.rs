@@ -9,10 +9,9 @@ mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cart::domain::CartEvent;
 use cart::views::ProductPopularity;
 use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
-use cqrs_core::{EventStore, ExpectedVersion, LogFollower, Metadata, NewEvent, ReadAll};
+use cqrs_core::{EventStore, LogFollower, ReadAll};
 use cqrs_nats::JetStreamFeed;
 use support::Backend;
 
@@ -39,26 +38,6 @@ async fn postgres_relay_killed_mid_way() {
     let store = backend.postgres_store().await;
     a_relay_killed_mid_way_leaves_every_event_once_in_order(&backend, store).await;
     backend.cleanup().await;
-}
-
-/// `carts` carts of `per_cart` `ItemAdded` events over 12 products.
-async fn seed<S: EventStore>(store: &S, carts: usize, per_cart: usize) {
-    for cart in 0..carts {
-        let events = (0..per_cart)
-            .map(|n| {
-                let event = CartEvent::ItemAdded {
-                    sku: format!("sku-{}", (cart * 7 + n) % 12),
-                    quantity: 1 + (n % 3) as u32,
-                    unit_price_cents: 100,
-                };
-                NewEvent::from_event(&event, Metadata::default()).unwrap()
-            })
-            .collect();
-        store
-            .append(&format!("cart-{cart}"), ExpectedVersion::Any, events)
-            .await
-            .unwrap();
-    }
 }
 
 /// A `cart relay` process.
@@ -130,7 +109,7 @@ async fn a_relay_killed_mid_way_leaves_every_event_once_in_order<S>(backend: &Ba
 where
     S: EventStore + LogFollower + Clone,
 {
-    seed(&store, 200, 50).await;
+    support::seed_carts(&store, 0, 200, 50).await;
     let log = store
         .read_all(ReadAll::from_position(1).limit(100_000))
         .await

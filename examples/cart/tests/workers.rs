@@ -8,33 +8,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use cart::domain::CartEvent;
 use cart::views::{ProductPopularity, TopProducts};
 use cqrs_core::runner::{MemoryTarget, ProjectionRunner, read_view};
-use cqrs_core::{
-    EventStore, ExpectedVersion, Metadata, NewEvent, Projection, QueryHandler, ViewStore,
-};
+use cqrs_core::{EventStore, Projection, QueryHandler, ViewStore};
 use support::{Backend, on_every_store_with_store as on_every_store};
-
-/// Appends `carts` carts of `per_cart` `ItemAdded` events over 12 products.
-async fn seed<S: EventStore>(store: &S, first_cart: usize, carts: usize, per_cart: usize) {
-    for cart in first_cart..first_cart + carts {
-        let events = (0..per_cart)
-            .map(|n| {
-                let event = CartEvent::ItemAdded {
-                    sku: format!("sku-{}", (cart * 7 + n) % 12),
-                    quantity: 1 + (n % 3) as u32,
-                    unit_price_cents: 100,
-                };
-                NewEvent::from_event(&event, Metadata::default()).unwrap()
-            })
-            .collect();
-        store
-            .append(&format!("cart-{cart}"), ExpectedVersion::Any, events)
-            .await
-            .unwrap();
-    }
-}
 
 /// The read model built from scratch, in this process.
 async fn from_scratch<S: EventStore + cqrs_core::LogFollower + Clone>(
@@ -168,7 +145,7 @@ async fn a_worker_killed_mid_batch_into_a_read_database_resumes_exactly_once<S>(
 ) where
     S: EventStore + ViewStore + cqrs_core::LogFollower + Clone,
 {
-    seed(&store, 0, 400, 100).await;
+    support::seed_carts(&store, 0, 400, 100).await;
     let head = store.head_position().await.unwrap();
     let (url, pool) = backend.read_database().await;
     let args = ["--read-database-url".to_owned(), url.clone()];
@@ -223,7 +200,7 @@ async fn a_worker_killed_mid_catch_up_resumes_without_loss_or_double_counting<S>
 ) where
     S: EventStore + ViewStore + cqrs_core::LogFollower + Clone,
 {
-    seed(&store, 0, 400, 100).await;
+    support::seed_carts(&store, 0, 400, 100).await;
     let head = store.head_position().await.unwrap();
 
     let worker = Worker::start(backend, 50);
@@ -273,7 +250,7 @@ async fn two_workers_on_postgres_one_active_then_takeover() {
         return;
     };
     let store = backend.postgres_store().await;
-    seed(&store, 0, 20, 10).await;
+    support::seed_carts(&store, 0, 20, 10).await;
 
     let first = Worker::start(&backend, 100);
     assert!(
@@ -286,7 +263,7 @@ async fn two_workers_on_postgres_one_active_then_takeover() {
         "the second worker must wait"
     );
 
-    seed(&store, 20, 20, 10).await;
+    support::seed_carts(&store, 20, 20, 10).await;
     let head = store.head_position().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while stored(&store).await.0 < head {
@@ -313,7 +290,7 @@ async fn two_workers_on_postgres_one_active_then_takeover() {
         "takeover took {takeover:?}"
     );
 
-    seed(&store, 40, 20, 10).await;
+    support::seed_carts(&store, 40, 20, 10).await;
     let head = store.head_position().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while stored(&store).await.0 < head {

@@ -286,3 +286,33 @@ macro_rules! on_every_store_with_store {
 }
 #[allow(unused_imports)]
 pub(crate) use on_every_store_with_store;
+
+/// Appends `carts` carts (from `first_cart`) of `per_cart` `ItemAdded` events over
+/// 12 products, one append per cart.
+pub(crate) async fn seed_carts<S: cqrs_core::EventStore>(
+    store: &S,
+    first_cart: usize,
+    carts: usize,
+    per_cart: usize,
+) {
+    for cart in first_cart..first_cart + carts {
+        let events = (0..per_cart)
+            .map(|n| {
+                let event = cart::domain::CartEvent::ItemAdded {
+                    sku: format!("sku-{}", (cart * 7 + n) % 12),
+                    quantity: 1 + (n % 3) as u32,
+                    unit_price_cents: 100,
+                };
+                cqrs_core::NewEvent::from_event(&event, cqrs_core::Metadata::default()).unwrap()
+            })
+            .collect();
+        store
+            .append(
+                &format!("cart-{cart}"),
+                cqrs_core::ExpectedVersion::Any,
+                events,
+            )
+            .await
+            .unwrap();
+    }
+}
