@@ -41,12 +41,21 @@ pub(crate) fn expand(aggregate: &AggregateType<'_>) -> TokenStream {
     }
 }
 
+/// The stand-in after an error. Without `event = ...` its events are
+/// `MissingEvent`, which the command handlers' events convert into, so the missing
+/// key stays the one error; without `error = ...` there is no type to stand in for
+/// the handlers' errors, so there is no stand-in (uses report `Cart` is not an
+/// aggregate, with the same advice).
 pub(crate) fn stub(aggregate: &AggregateType<'_>) -> TokenStream {
-    let (Some(event), Some(error)) = (&aggregate.event, &aggregate.error) else {
+    let Some(error) = &aggregate.error else {
         return TokenStream::new();
     };
     let krate = &aggregate.crate_path;
     let private = quote!(#krate::__private);
+    let event = match &aggregate.event {
+        Some(event) => quote!(#event),
+        None => quote!(#private::MissingEvent),
+    };
     let ident = &aggregate.original.ident;
     let (impl_generics, ty_generics, where_clause) = aggregate.original.generics.split_for_impl();
     let services = &aggregate.services;

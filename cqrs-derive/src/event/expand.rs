@@ -52,6 +52,8 @@ pub(crate) fn stub(input: &syn::DeriveInput, event: Option<&EventEnum<'_>>) -> T
     };
     quote! {
         #[automatically_derived]
+        impl #impl_generics #private::DerivedEvent for #ident #ty_generics #where_clause {}
+        #[automatically_derived]
         impl #impl_generics #private::DomainEvent for #ident #ty_generics #where_clause {
             const EVENT_TYPES: &'static [#private::EventType] = &[];
             fn event_type(&self) -> &'static #private::EventType {
@@ -123,6 +125,8 @@ fn domain_event(event: &EventEnum<'_>) -> TokenStream {
     });
 
     quote! {
+        #[automatically_derived]
+        impl #impl_generics #private::DerivedEvent for #ident #ty_generics #where_clause {}
         #[automatically_derived]
         impl #impl_generics #private::DomainEvent for #ident #ty_generics #where_clause {
             const EVENT_TYPES: &'static [#private::EventType] = &[#(#event_types),*];
