@@ -76,7 +76,10 @@ pub(crate) async fn read_stream<'e, E: Executor<'e, Database = Postgres>>(
         .bind(sql_int(from_version, "stream version")?)
         .bind(limit(max_count))
         .fetch(executor);
-    decode_as_they_come(rows, max_count, || format!("read stream `{stream_id}`")).await
+    // A stream's page is usually a few events: grown as rows come, not sized for a
+    // full page (a thousand events, 184 KB, reserved for each load).
+    let expected = max_count.min(SHORT_PAGE);
+    decode_as_they_come(rows, expected, || format!("read stream `{stream_id}`")).await
 }
 
 /// The whole log in position order up to `up_to` (the readers' fence), or only some
@@ -104,7 +107,7 @@ pub(crate) async fn read_all<'e, E: Executor<'e, Database = Postgres>>(
                 .bind(limit(query.max_count))
                 .bind(up_to)
                 .fetch(executor);
-            decode_as_they_come(rows, query.max_count, what).await
+            decode_as_they_come(rows, query.max_count.min(FULL_PAGE), what).await
         }
         Some(names) => {
             let sql = format!(
@@ -117,19 +120,25 @@ pub(crate) async fn read_all<'e, E: Executor<'e, Database = Postgres>>(
                 .bind(names)
                 .bind(up_to)
                 .fetch(executor);
-            decode_as_they_come(rows, query.max_count, what).await
+            decode_as_they_come(rows, query.max_count.min(FULL_PAGE), what).await
         }
     }
 }
 
-/// Decodes each row as it arrives, while the rest are still on their way.
+/// Rows reserved before a stream's first row arrives.
+const SHORT_PAGE: usize = 16;
+/// Rows reserved before the log's first row arrives: its pages are usually full.
+const FULL_PAGE: usize = 1_024;
+
+/// Decodes each row as it arrives, while the rest are still on their way; `expected`
+/// rows are reserved first.
 async fn decode_as_they_come<'r>(
     mut rows: futures_util::stream::BoxStream<'r, Result<sqlx::postgres::PgRow, sqlx::Error>>,
-    max_count: usize,
+    expected: usize,
     what: impl Fn() -> String,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     use futures_util::TryStreamExt;
-    let mut events = Vec::with_capacity(max_count.min(1_024));
+    let mut events = Vec::with_capacity(expected);
     while let Some(row) = rows.try_next().await.map_err(|e| backend(what(), e))? {
         events.push(row::decode(&row)?);
     }
