@@ -44,6 +44,10 @@ pub(crate) fn pattern(fields: &[Field<'_>]) -> TokenStream {
     quote!({ #(#members: #bindings),* })
 }
 
+/// The most fields a handler called through a trait can take (`cqrs_core`'s
+/// `ApplyHandler` and `ProjectionHandler` are implemented up to this many).
+pub(crate) const MAX_HANDLER_FIELDS: usize = 12;
+
 /// `__f0, __f1`.
 pub(crate) fn arguments(fields: &[Field<'_>]) -> TokenStream {
     let bindings = fields.iter().map(|f| &f.binding);

@@ -21,7 +21,9 @@ pub use crate::projection::{HandlerError, Projection, ProjectionHandler};
 pub use crate::query::{Query, QueryHandler};
 pub use chrono::{DateTime, Utc};
 
+mod apply_handler;
 mod process;
+pub use self::apply_handler::*;
 pub use self::process::*;
 
 /// The event type a failed derive's stand-in impl uses when the user's `event =

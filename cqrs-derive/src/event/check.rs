@@ -12,6 +12,7 @@ pub(crate) fn check(cx: &Ctxt, event: &EventEnum<'_>) {
     check_versions(cx, event);
     check_upcasts(cx, event);
     check_apply_needs_aggregate(cx, event);
+    check_apply_arity(cx, event);
     check_serde_container(cx, event);
     check_serde_variants(cx, event);
 }
@@ -133,6 +134,27 @@ fn check_apply_needs_aggregate(cx: &Ctxt, event: &EventEnum<'_>) {
                 "`{key}` has no aggregate to apply to: add `#[event(aggregate = MyAggregate)]` to the enum"
             ),
         );
+    }
+}
+
+/// Apply methods are called through `ApplyHandler`, implemented for up to
+/// [`MAX_HANDLER_FIELDS`](crate::fields::MAX_HANDLER_FIELDS) fields.
+fn check_apply_arity(cx: &Ctxt, event: &EventEnum<'_>) {
+    if event.aggregates.is_empty() {
+        return;
+    }
+    for variant in &event.variants {
+        let applied = matches!(variant.apply, Apply::Default(_) | Apply::Method(..));
+        if applied && variant.fields.len() > crate::fields::MAX_HANDLER_FIELDS {
+            cx.error_spanned_by(
+                variant.ident,
+                format!(
+                    "an event applied to an aggregate has at most {} fields, this one has {}: group some into a struct of their own",
+                    crate::fields::MAX_HANDLER_FIELDS,
+                    variant.fields.len()
+                ),
+            );
+        }
     }
 }
 

@@ -243,16 +243,17 @@ fn apply_to_one(event: &EventEnum<'_>, aggregate: &syn::Type) -> TokenStream {
     let arms = event.variants.iter().map(|v| {
         let variant = v.ident;
         let pattern = fields::pattern(&v.fields);
-        let arguments = fields::arguments(&v.fields);
-        let types = v.fields.iter().map(|f| f.ty);
+        let tuple = fields::tuple(&v.fields);
+        let types = fields::tuple_type(&v.fields);
         let call = match &v.apply {
-            // Through a fn pointer of the exact signature: a method with other
-            // parameters is one error here, showing the signature to write.
+            // Through a trait of the fields' types: a method with other parameters is
+            // one error here, saying what to write.
             Apply::Default(method) | Apply::Method(_, method) => quote_spanned! {method.span()=>
-                {
-                    let __apply: fn(&mut #aggregate, #(#types),*) = <#aggregate>::#method;
-                    __apply(__aggregate, #arguments)
-                }
+                #private::ApplyHandler::<#aggregate, #types, _>::call(
+                    <#aggregate>::#method,
+                    __aggregate,
+                    #tuple,
+                )
             },
             Apply::Skip(_) => quote!({}),
         };
