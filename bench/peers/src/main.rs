@@ -42,6 +42,11 @@ struct Args {
         default_value = "postgres://postgres@127.0.0.1:5432/test"
     )]
     database_url: String,
+    /// Rounds of each pair: ours and the peer's are measured once per round, the
+    /// order alternating (ours first in odd rounds), and the median ratio of each
+    /// figure is printed after the rounds.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// Where peers.json and peers.svg go (default: `bench` in `CARGO_TARGET_DIR`, or
     /// `target/bench`).
     #[arg(long)]
@@ -128,17 +133,16 @@ async fn cqrs_es_memory(shape: &Shape) -> StoreFigures {
     let view = PeerPopularity::default();
     #[allow(deprecated)]
     let events = store.get_events();
+    // Copied out before the clock starts: the store's lock is not held across awaits.
+    let streams = events.read().unwrap_or_else(|e| e.into_inner()).clone();
     let started = Instant::now();
     let mut count = 0u64;
     let mut latencies = Vec::new();
-    {
-        let streams = events.read().unwrap_or_else(|e| e.into_inner());
-        for (id, stream) in streams.iter() {
-            let began = Instant::now();
-            view.dispatch(id, stream).await;
-            count += stream.len() as u64;
-            latencies.push(began.elapsed());
-        }
+    for (id, stream) in streams.iter() {
+        let began = Instant::now();
+        view.dispatch(id, stream).await;
+        count += stream.len() as u64;
+        latencies.push(began.elapsed());
     }
     let e = Figure::new(count, started.elapsed(), latencies);
     let q = peer_query(&view, shape.queries);
@@ -214,7 +218,7 @@ async fn postgres_es(url: &str, shape: &Shape) -> Result<StoreFigures, Box<dyn s
         view.dispatch(&envelope.aggregate_id, std::slice::from_ref(&envelope))
             .await;
         count += 1;
-        if count % 1_000 == 0 {
+        if count.is_multiple_of(1_000) {
             latencies.push(last.elapsed());
             last = Instant::now();
         }
@@ -261,16 +265,55 @@ fn not_measured() -> Figure {
     Figure::new(0, std::time::Duration::ZERO, Vec::new())
 }
 
+/// The figures compared, in the order printed.
+const FIGURES: [&str; 5] = [
+    "W commands/s",
+    "R loads/s",
+    "E events/s",
+    "Q queries/s",
+    "hot cart commands/s",
+];
+
+fn rows<'a>(ours: &'a StoreFigures, peer: &'a StoreFigures) -> [(&'a Figure, &'a Figure); 5] {
+    [
+        (&ours.w, &peer.w),
+        (&ours.r, &peer.r),
+        (&ours.e, &peer.e),
+        (&ours.q, &peer.q),
+        (&ours.hot_cached, &peer.hot_cached),
+    ]
+}
+
+/// Ours / the peer's, per figure.
+fn ratios(ours: &StoreFigures, peer: &StoreFigures) -> [f64; 5] {
+    rows(ours, peer).map(|(a, b)| a.per_second / b.per_second.max(f64::MIN_POSITIVE))
+}
+
+/// After several rounds: each figure's median ratio and its range.
+fn summary(ours: &str, peer: &str, rounds: &[[f64; 5]]) {
+    println!(
+        "{ours} vs {peer}, {} rounds, order alternating:",
+        rounds.len()
+    );
+    for (index, label) in FIGURES.iter().enumerate() {
+        let mut column: Vec<f64> = rounds.iter().map(|r| r[index]).collect();
+        column.sort_by(f64::total_cmp);
+        let middle = column.len() / 2;
+        let median = match column.len() % 2 {
+            1 => column[middle],
+            _ => (column[middle - 1] + column[middle]) / 2.0,
+        };
+        println!(
+            "  {label:<20} median {median:>7.2}x   range {:.2}x - {:.2}x",
+            column[0],
+            column[column.len() - 1]
+        );
+    }
+}
+
 fn side_by_side(ours: &StoreFigures, peer: &StoreFigures) {
     println!("{} vs {}:", ours.store, peer.store);
-    let rows: [(&str, &Figure, &Figure); 5] = [
-        ("W commands/s", &ours.w, &peer.w),
-        ("R loads/s", &ours.r, &peer.r),
-        ("E events/s", &ours.e, &peer.e),
-        ("Q queries/s", &ours.q, &peer.q),
-        ("hot cart commands/s", &ours.hot_cached, &peer.hot_cached),
-    ];
-    for (label, a, b) in rows {
+    for (label, (a, b)) in FIGURES.into_iter().zip(rows(ours, peer)) {
         println!(
             "  {label:<20} ours {:>11.0} (p50 {:>8.1} us, p99 {:>8.1} us)   peer {:>11.0} (p50 {:>8.1} us, p99 {:>8.1} us)   {:>7.1}x",
             a.per_second,
@@ -281,6 +324,59 @@ fn side_by_side(ours: &StoreFigures, peer: &StoreFigures) {
             b.p99_us,
             a.per_second / b.per_second.max(f64::MIN_POSITIVE)
         );
+    }
+}
+
+/// Ours and cqrs-es in memory, ours first or the peer first.
+async fn memory_pair(shape: &Shape, ours_first: bool) -> (StoreFigures, StoreFigures) {
+    let ours = || {
+        workload::run(
+            cqrs_core::InMemoryEventStore::new(),
+            "cqrs-core memory",
+            shape,
+        )
+    };
+    // cqrs-es's `MemStore` prints a line on every load and commit (thousands per
+    // run); standard output is silenced while it runs, so the table stays readable.
+    let peer = || async {
+        let quiet = gag::Gag::stdout().ok();
+        let peer = cqrs_es_memory(shape).await;
+        drop(quiet);
+        peer
+    };
+    if ours_first {
+        let ours = ours().await;
+        (ours, peer().await)
+    } else {
+        let peer = peer().await;
+        (ours().await, peer)
+    }
+}
+
+/// Ours and postgres-es, each in a fresh schema, ours first or the peer first.
+async fn postgres_pair(
+    url: &str,
+    shape: &Shape,
+    ours_first: bool,
+) -> Result<(StoreFigures, StoreFigures), Box<dyn std::error::Error>> {
+    let ours = || async {
+        let store = PostgresOptions::new(url)
+            .schema(format!("cqrs_bench_{}", uuid::Uuid::new_v4().simple()))
+            .max_connections(shape.writers as u32 + 2)
+            .connect()
+            .await?;
+        let ours = workload::run(store.clone(), "cqrs-postgres", shape).await;
+        sqlx::raw_sql(&format!("DROP SCHEMA \"{}\" CASCADE", store.schema()))
+            .execute(store.pool())
+            .await?;
+        Ok::<_, Box<dyn std::error::Error>>(ours)
+    };
+    if ours_first {
+        let ours = ours().await?;
+        Ok((ours, postgres_es(url, shape).await?))
+    } else {
+        let peer = postgres_es(url, shape).await?;
+        Ok((ours().await?, peer))
     }
 }
 
@@ -295,40 +391,35 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         hot_history: args.hot_history,
         hot_commands: args.hot_commands.max(1),
     };
+    let rounds = args.rounds.max(1);
     let mut results = Vec::new();
-    eprintln!("measuring cqrs-core memory, then cqrs-es memory ...");
-    let ours = workload::run(
-        cqrs_core::InMemoryEventStore::new(),
-        "cqrs-core memory",
-        &shape,
-    )
-    .await;
-    // cqrs-es's `MemStore` prints a line on every load and commit (thousands per
-    // run); standard output is silenced while it runs, so the table stays readable.
-    let quiet = gag::Gag::stdout().ok();
-    let peer = cqrs_es_memory(&shape).await;
-    drop(quiet);
-    side_by_side(&ours, &peer);
-    results.extend([ours, peer]);
-    if !args.memory_only {
-        eprintln!("measuring cqrs-postgres, then postgres-es ...");
-        let store = PostgresOptions::new(&args.database_url)
-            .schema(format!("cqrs_bench_{}", uuid::Uuid::new_v4().simple()))
-            .max_connections(shape.writers as u32 + 2)
-            .connect()
-            .await?;
-        let ours = workload::run(store.clone(), "cqrs-postgres", &shape).await;
-        sqlx::raw_sql(&format!("DROP SCHEMA \"{}\" CASCADE", store.schema()))
-            .execute(store.pool())
-            .await?;
-        let peer = postgres_es(&args.database_url, &shape).await?;
+    let mut memory_ratios = Vec::new();
+    for round in 1..=rounds {
+        eprintln!("round {round}/{rounds}: cqrs-core memory and cqrs-es memory ...");
+        let (ours, peer) = memory_pair(&shape, round % 2 == 1).await;
         side_by_side(&ours, &peer);
-        results.extend([ours, peer]);
+        memory_ratios.push(ratios(&ours, &peer));
+        results = vec![ours, peer];
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(cqrs_bench::default_out_dir);
+    let mut postgres_ratios = Vec::new();
+    if !args.memory_only {
+        let mut last = Vec::new();
+        for round in 1..=rounds {
+            eprintln!("round {round}/{rounds}: cqrs-postgres and postgres-es ...");
+            let (ours, peer) = postgres_pair(&args.database_url, &shape, round % 2 == 1).await?;
+            side_by_side(&ours, &peer);
+            postgres_ratios.push(ratios(&ours, &peer));
+            last = vec![ours, peer];
+        }
+        results.extend(last);
+    }
+    if rounds > 1 {
+        summary("cqrs-core memory", "cqrs-es memory", &memory_ratios);
+        if !postgres_ratios.is_empty() {
+            summary("cqrs-postgres", "postgres-es", &postgres_ratios);
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(cqrs_bench::default_out_dir);
     std::fs::create_dir_all(&out)?;
     let json = out.join("peers.json");
     std::fs::write(
