@@ -87,6 +87,8 @@ impl<E> IntoEvents<E> for Vec<E> {
     }
 }
 
+// Not suggested in diagnostics: it exists only for a failed derive's stand-in.
+#[diagnostic::do_not_recommend]
 impl<E: DerivedEvent> IntoEvents<MissingEvent> for Vec<E> {
     fn into_events(self) -> Vec<MissingEvent> {
         Vec::new()
