@@ -313,16 +313,11 @@ fn summary(ours: &str, peer: &str, rounds: &[[f64; 5]]) {
 
 fn side_by_side(ours: &StoreFigures, peer: &StoreFigures) {
     println!("{} vs {}:", ours.store, peer.store);
-    for (label, (a, b)) in FIGURES.into_iter().zip(rows(ours, peer)) {
+    let ratios = ratios(ours, peer);
+    for ((label, (a, b)), ratio) in FIGURES.into_iter().zip(rows(ours, peer)).zip(ratios) {
         println!(
             "  {label:<20} ours {:>11.0} (p50 {:>8.1} us, p99 {:>8.1} us)   peer {:>11.0} (p50 {:>8.1} us, p99 {:>8.1} us)   {:>7.1}x",
-            a.per_second,
-            a.p50_us,
-            a.p99_us,
-            b.per_second,
-            b.p50_us,
-            b.p99_us,
-            a.per_second / b.per_second.max(f64::MIN_POSITIVE)
+            a.per_second, a.p50_us, a.p99_us, b.per_second, b.p50_us, b.p99_us, ratio
         );
     }
 }
