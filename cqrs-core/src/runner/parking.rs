@@ -221,7 +221,7 @@ where
                 "parked an event: {error}"
             );
             parked.insert(stream.to_owned(), vec![Parked::of(header, error.clone())]);
-        } else if let Err(error) = project_one(view, recorded.clone()) {
+        } else if let Err(error) = project_one(view, recorded) {
             return Err(Failed {
                 event_id: header.event_id,
                 error,
@@ -243,7 +243,7 @@ where
     };
     while let Some(item) = queue.first_mut() {
         let outcome = match item.stored_event(store).await {
-            Ok(recorded) => project_one(view, recorded),
+            Ok(recorded) => project_one(view, &recorded),
             Err(error) => Err(error),
         };
         if let Err(error) = outcome {

@@ -74,23 +74,23 @@ fn project_all<P: Projection>(
     events: Vec<RecordedEvent>,
 ) -> Result<(), ProjectionError> {
     events
-        .into_iter()
+        .iter()
         .try_for_each(|recorded| project_one(projection, recorded))
 }
 
 pub(super) fn project_one<P: Projection>(
     projection: &mut P,
-    recorded: RecordedEvent,
+    recorded: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
-    if !P::handles(&recorded.header.event_name) {
+    let RecordedEvent { header, payload } = recorded;
+    if !P::handles(&header.event_name) {
         return Ok(());
     }
-    let RecordedEvent { header, payload } = recorded;
-    let Some(event) = P::decode_event(&header, &payload).map_err(ProjectionError::Decode)? else {
+    let Some(event) = P::decode_event(header, payload).map_err(ProjectionError::Decode)? else {
         return Ok(());
     };
     projection
-        .project(&header, event)
+        .project(header, event)
         .map_err(|source| ProjectionError::Handler {
             projection: P::NAME.to_owned(),
             position: header.position,
@@ -149,7 +149,7 @@ impl<P: Projection + Default> CatchUpTarget for MemoryTarget<P> {
         up_to: u64,
     ) -> Result<(), ProjectionError> {
         let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
-        for recorded in events {
+        for recorded in &events {
             let position = recorded.header.position;
             project_one(&mut *view, recorded)?;
             self.checkpoint = position;
