@@ -8,6 +8,7 @@ pub mod http_load;
 pub mod lag;
 pub mod read_side;
 pub mod relay;
+pub mod report;
 pub mod stats;
 pub mod workload;
 

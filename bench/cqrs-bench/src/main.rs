@@ -18,8 +18,9 @@ use clap::{Parser, ValueEnum};
 use cqrs_bench::http_load::{HotCartHttp, hot_cart_over_http};
 use cqrs_bench::relay::RelayFigures;
 use cqrs_bench::stats::Figure;
+use cqrs_bench::stats::Rounds;
 use cqrs_bench::workload::{self, Shape, StoreFigures};
-use cqrs_bench::{ceiling, chart, read_side};
+use cqrs_bench::{ceiling, chart, read_side, report};
 use cqrs_core::EventStore;
 use cqrs_postgres::{PostgresEventStore, PostgresOptions, testing};
 use cqrs_sqlite::SqliteEventStore;
@@ -88,6 +89,11 @@ struct Args {
     /// beside a plain publish loop of the same messages.
     #[arg(long, env = "NATS_URL")]
     nats: Option<String>,
+    /// Measure every store this many times, each on a fresh store, and print each
+    /// ratio to a ceiling with its median and range (this machine's figures move by
+    /// a third between runs); results.json keeps the last round.
+    #[arg(long, default_value_t = 1)]
+    rounds: usize,
     /// Where results.json and chart.svg go (default: `bench` in `CARGO_TARGET_DIR`,
     /// or `target/bench`).
     #[arg(long)]
@@ -126,106 +132,123 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut http = Vec::new();
     let mut two_node_w = None;
     let mut relays = Vec::new();
-    for kind in stores {
-        eprintln!("measuring {kind:?} ...");
-        let figures = match kind {
-            StoreKind::Memory => {
-                let store = cqrs_core::InMemoryEventStore::new();
-                let mut figures = workload::run(store.clone(), "memory", &shape).await;
-                figures.live_lag = lag(store, args.lag_seconds).await;
-                figures
-            }
-            StoreKind::Sqlite => {
-                let path = temp_file("cqrs-bench");
-                let store = SqliteEventStore::open(&path).await?;
-                let mut figures = workload::run(store.clone(), "sqlite", &shape).await;
-                let read_path = temp_file("cqrs-bench-read");
-                let read_url = format!("sqlite://{}?mode=rwc", read_path.display());
-                let (e, q) =
-                    read_side::read_database(store.clone(), &read_url, shape.queries).await;
-                (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
-                remove_sqlite(&read_path);
-                figures.e_ceiling = Some(ceiling::sqlite_select(store.pool()).await);
-                let inserts_path = temp_file("cqrs-bench-ceiling");
-                let inserts = ceiling_inserts(&shape);
-                figures.w_ceiling =
-                    Some(ceiling::sqlite_inserts(&inserts_path, shape.writers, inserts).await);
-                figures.live_lag = lag(store, args.lag_seconds).await;
-                remove_sqlite(&path);
-                remove_sqlite(&inserts_path);
-                figures
-            }
-            StoreKind::Postgres => {
-                let store = postgres(&args.database_url, shape.writers).await?;
-                let mut figures = workload::run(store.clone(), "postgres", &shape).await;
-                let read_schema = format!("{}_read", store.schema());
-                let read_server = with_database(&args.database_url, &args.read_database);
-                let admin = sqlx::PgPool::connect(&read_server).await?;
-                sqlx::query(&format!("CREATE SCHEMA {read_schema}"))
-                    .execute(&admin)
-                    .await?;
-                let in_schema =
-                    |url: &str| format!("{url}?options=-c%20search_path%3D{read_schema}");
-                let (e, q) = read_side::read_database(
-                    store.clone(),
-                    &in_schema(&read_server),
-                    shape.queries,
-                )
-                .await;
-                (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
-                if let Some(replica_url) = &args.replica_url {
-                    let head = store.head_position().await?;
-                    let replica = replica(replica_url, store.schema()).await?;
-                    figures.r_replica = Some(read_side::loads_from(replica, head, &shape).await);
-                    let copy = in_schema(&with_database(replica_url, &args.read_database));
-                    figures.q_replica = Some(replica_top_ten(&copy, shape.queries).await?);
+    let rounds = args.rounds.max(1);
+    let mut ratios = Rounds::default();
+    for round in 1..=rounds {
+        // The report keeps the last round's figures; the ratios keep every round's.
+        results.clear();
+        http.clear();
+        relays.clear();
+        for &kind in &stores {
+            eprintln!("measuring {kind:?} (round {round}/{rounds}) ...");
+            let figures = match kind {
+                StoreKind::Memory => {
+                    let store = cqrs_core::InMemoryEventStore::new();
+                    let mut figures = workload::run(store.clone(), "memory", &shape).await;
+                    figures.live_lag = lag(store, args.lag_seconds).await;
+                    figures
                 }
-                sqlx::query(&format!("DROP SCHEMA {read_schema} CASCADE"))
-                    .execute(&admin)
-                    .await?;
-                figures.e_ceiling = Some(ceiling::postgres_select(store.pool()).await);
-                let inserts = ceiling_inserts(&shape);
-                figures.w_ceiling =
-                    Some(ceiling::postgres_inserts(store.pool(), shape.writers, inserts).await);
-                figures.live_lag = lag(store.clone(), args.lag_seconds).await;
-                let (nodes, one) = two_nodes(&args.database_url, &shape).await?;
+                StoreKind::Sqlite => {
+                    let path = temp_file("cqrs-bench");
+                    let store = SqliteEventStore::open(&path).await?;
+                    let mut figures = workload::run(store.clone(), "sqlite", &shape).await;
+                    let read_path = temp_file("cqrs-bench-read");
+                    let read_url = format!("sqlite://{}?mode=rwc", read_path.display());
+                    let (e, q) =
+                        read_side::read_database(store.clone(), &read_url, shape.queries).await;
+                    (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
+                    remove_sqlite(&read_path);
+                    figures.e_ceiling = Some(ceiling::sqlite_select(store.pool()).await);
+                    let inserts_path = temp_file("cqrs-bench-ceiling");
+                    let inserts = ceiling_inserts(&shape);
+                    figures.w_ceiling =
+                        Some(ceiling::sqlite_inserts(&inserts_path, shape.writers, inserts).await);
+                    figures.live_lag = lag(store, args.lag_seconds).await;
+                    remove_sqlite(&path);
+                    remove_sqlite(&inserts_path);
+                    figures
+                }
+                StoreKind::Postgres => {
+                    let store = postgres(&args.database_url, shape.writers).await?;
+                    let mut figures = workload::run(store.clone(), "postgres", &shape).await;
+                    let read_schema = format!("{}_read", store.schema());
+                    let read_server = with_database(&args.database_url, &args.read_database);
+                    let admin = sqlx::PgPool::connect(&read_server).await?;
+                    sqlx::query(&format!("CREATE SCHEMA {read_schema}"))
+                        .execute(&admin)
+                        .await?;
+                    let in_schema =
+                        |url: &str| format!("{url}?options=-c%20search_path%3D{read_schema}");
+                    let (e, q) = read_side::read_database(
+                        store.clone(),
+                        &in_schema(&read_server),
+                        shape.queries,
+                    )
+                    .await;
+                    (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
+                    if let Some(replica_url) = &args.replica_url {
+                        let head = store.head_position().await?;
+                        let replica = replica(replica_url, store.schema()).await?;
+                        figures.r_replica =
+                            Some(read_side::loads_from(replica, head, &shape).await);
+                        let copy = in_schema(&with_database(replica_url, &args.read_database));
+                        figures.q_replica = Some(replica_top_ten(&copy, shape.queries).await?);
+                    }
+                    sqlx::query(&format!("DROP SCHEMA {read_schema} CASCADE"))
+                        .execute(&admin)
+                        .await?;
+                    figures.e_ceiling = Some(ceiling::postgres_select(store.pool()).await);
+                    let inserts = ceiling_inserts(&shape);
+                    figures.w_ceiling =
+                        Some(ceiling::postgres_inserts(store.pool(), shape.writers, inserts).await);
+                    figures.live_lag = lag(store.clone(), args.lag_seconds).await;
+                    let (nodes, one) = two_nodes(&args.database_url, &shape).await?;
+                    println!(
+                        "  W on two nodes x {} writers: {:.0} commands/s, {:.2}x one node ({:.0})",
+                        shape.writers,
+                        nodes.per_second,
+                        nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
+                        one.per_second
+                    );
+                    ratios.record(
+                        "postgres: W on two nodes / one node",
+                        nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
+                    );
+                    two_node_w = Some((nodes, one));
+                    if args.keep_schema {
+                        eprintln!("kept schema {}", store.schema());
+                    } else {
+                        testing::drop_schema(store).await;
+                    }
+                    figures
+                }
+            };
+            report::print_figures(&figures);
+            report::record_round(&mut ratios, &figures);
+            if let Some(url) = &args.nats {
+                let relay = relay(kind, &args, url)
+                    .await
+                    .map_err(|e| e as Box<dyn std::error::Error>)?;
                 println!(
-                    "  W on two nodes x {} writers: {:.0} commands/s, {:.2}x one node ({:.0})",
-                    shape.writers,
-                    nodes.per_second,
-                    nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
-                    one.per_second
+                    "  relay into JetStream: {:.0} events/s (p50 batch {:.1} ms); plain publish loop of the same messages: {:.0}/s; relay is {:.0}% of it",
+                    relay.relay.per_second,
+                    relay.relay.p50_us / 1000.0,
+                    relay.publish_loop.per_second,
+                    100.0 * relay.relay.per_second
+                        / relay.publish_loop.per_second.max(f64::MIN_POSITIVE)
                 );
-                two_node_w = Some((nodes, one));
-                if args.keep_schema {
-                    eprintln!("kept schema {}", store.schema());
-                } else {
-                    testing::drop_schema(store).await;
-                }
-                figures
+                relays.push((figures.store.clone(), relay));
             }
-        };
-        print_figures(&figures);
-        if let Some(url) = &args.nats {
-            let relay = relay(kind, &args, url)
-                .await
-                .map_err(|e| e as Box<dyn std::error::Error>)?;
-            println!(
-                "  relay into JetStream: {:.0} events/s (p50 batch {:.1} ms); plain publish loop of the same messages: {:.0}/s; relay is {:.0}% of it",
-                relay.relay.per_second,
-                relay.relay.p50_us / 1000.0,
-                relay.publish_loop.per_second,
-                100.0 * relay.relay.per_second
-                    / relay.publish_loop.per_second.max(f64::MIN_POSITIVE)
-            );
-            relays.push((figures.store.clone(), relay));
+            if args.http_clients > 0 {
+                let load = http_load(kind, &args).await?;
+                report::print_http(&load);
+                http.push((figures.store.clone(), load));
+            }
+            results.push(figures);
         }
-        if args.http_clients > 0 {
-            let load = http_load(kind, &args).await?;
-            print_http(&load);
-            http.push((figures.store.clone(), load));
-        }
-        results.push(figures);
+    }
+    if rounds > 1 {
+        report::print_rounds(&ratios, rounds);
     }
     let out = args.out.clone().unwrap_or_else(cqrs_bench::default_out_dir);
     std::fs::create_dir_all(&out)?;
@@ -373,21 +396,6 @@ async fn http_load(kind: StoreKind, args: &Args) -> Result<HotCartHttp, cqrs_cor
     })
 }
 
-fn print_http(load: &HotCartHttp) {
-    println!(
-        "  hot cart over HTTP, {} clients: {:.0} acknowledged adds/s (p50 {:.1} ms, p99 {:.1} ms), \
-         {} answered 409, {} failed; {} units in the cart for {} acknowledged adds",
-        load.clients,
-        load.acknowledged_per_second,
-        load.p50_us / 1000.0,
-        load.p99_us / 1000.0,
-        load.conflicts,
-        load.failures,
-        load.units_in_cart,
-        load.acknowledged
-    );
-}
-
 /// As many single-row inserts as W's commands, from 2,000 to 20,000.
 fn ceiling_inserts(shape: &Shape) -> usize {
     (shape.carts * shape.commands_per_cart).clamp(2_000, 20_000)
@@ -416,68 +424,6 @@ async fn postgres(url: &str, writers: usize) -> Result<PostgresEventStore, cqrs_
         .max_connections(writers as u32 + 2)
         .connect()
         .await
-}
-
-fn print_figures(figures: &StoreFigures) {
-    println!("{}:", figures.store);
-    let rows = [
-        ("W  commands/s", &figures.w),
-        ("R  loads/s", &figures.r),
-        ("E  events/s", &figures.e),
-        ("Q  queries/s", &figures.q),
-        ("hot cart, no cache, commands/s", &figures.hot_uncached),
-        ("hot cart, cache, commands/s", &figures.hot_cached),
-        ("load, 100 events, loads/s", &figures.load_short),
-        ("load, 100k events + snapshot", &figures.load_long_snapshot),
-    ];
-    let elsewhere = [
-        ("E  into a read database, events/s", &figures.e_read_db),
-        ("Q  from the read database, q/s", &figures.q_read_db),
-        ("R  from the replica, loads/s", &figures.r_replica),
-        ("Q  from the replica, q/s", &figures.q_replica),
-    ];
-    let rows = rows.into_iter().chain(
-        elsewhere
-            .into_iter()
-            .filter_map(|(label, f)| f.as_ref().map(|f| (label, f))),
-    );
-    for (label, figure) in rows {
-        println!(
-            "  {label:<32} {:>12.0}   p50 {:>9.1} us   p99 {:>9.1} us",
-            figure.per_second, figure.p50_us, figure.p99_us
-        );
-    }
-    let share = |figure: &Figure, ceiling: &Figure| {
-        100.0 * figure.per_second / ceiling.per_second.max(f64::MIN_POSITIVE)
-    };
-    if let Some(ceiling) = &figures.w_ceiling {
-        println!(
-            "  W ceiling: {:.0} single-row INSERTs/s over as many connections; W is {:.0}% of it",
-            ceiling.per_second,
-            share(&figures.w, ceiling)
-        );
-    }
-    if let Some(ceiling) = &figures.e_ceiling {
-        println!(
-            "  E ceiling: {:.0} rows/s by a plain paged SELECT; E is {:.0}% of it",
-            ceiling.per_second,
-            share(&figures.e, ceiling)
-        );
-    }
-    if let Some(lag) = &figures.live_lag {
-        println!(
-            "  live lag at {} events/s: p50 {} / p99 {} / max {} positions",
-            lag.rate, lag.p50, lag.p99, lag.max
-        );
-    }
-    let ratio =
-        figures.hot_cached.per_second / figures.hot_uncached.per_second.max(f64::MIN_POSITIVE);
-    println!("  cache on the hot cart: {ratio:.1}x the uncached commands/s");
-    let load_ratio =
-        figures.load_long_snapshot.p50_us / figures.load_short.p50_us.max(f64::MIN_POSITIVE);
-    println!(
-        "  load of 100k events with a snapshot: {load_ratio:.2}x the time of 100 events (p50)"
-    );
 }
 
 /// The CPU model and core count, for the report.

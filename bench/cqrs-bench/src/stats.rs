@@ -47,9 +47,91 @@ fn percentile(sorted: &[Duration], q: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1e6
 }
 
+/// The median and range of one ratio over several rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    /// The middle value (the mean of the two middle ones for an even count).
+    pub median: f64,
+    /// The smallest value.
+    pub low: f64,
+    /// The largest value.
+    pub high: f64,
+}
+
+impl Spread {
+    /// The spread of `values`; `None` when there are none.
+    ///
+    /// ```
+    /// use cqrs_bench::stats::Spread;
+    ///
+    /// let spread = Spread::of(&[1.2, 0.8, 1.0, 3.0]).unwrap();
+    /// assert_eq!((spread.median, spread.low, spread.high), (1.1, 0.8, 3.0));
+    /// assert!(Spread::of(&[]).is_none());
+    /// ```
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let (&low, &high) = (sorted.first()?, sorted.last()?);
+        let middle = sorted.len() / 2;
+        let median = if sorted.len() % 2 == 1 {
+            sorted[middle]
+        } else {
+            (sorted[middle - 1] + sorted[middle]) / 2.0
+        };
+        Some(Spread { median, low, high })
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "median {:>7.2}x   range {:.2}x - {:.2}x",
+            self.median, self.low, self.high
+        )
+    }
+}
+
+/// Ratios taken once per round, by name, in the order first recorded.
+#[derive(Debug, Default, Clone)]
+pub struct Rounds {
+    rows: Vec<(String, Vec<f64>)>,
+}
+
+impl Rounds {
+    /// Adds this round's value of the ratio named `label`.
+    pub fn record(&mut self, label: &str, value: f64) {
+        match self.rows.iter_mut().find(|(name, _)| name == label) {
+            Some((_, values)) => values.push(value),
+            None => self.rows.push((label.to_owned(), vec![value])),
+        }
+    }
+
+    /// Each ratio with its spread over the rounds.
+    pub fn spreads(&self) -> Vec<(&str, Spread)> {
+        self.rows
+            .iter()
+            .filter_map(|(label, values)| Some((label.as_str(), Spread::of(values)?)))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounds_keep_each_ratio_apart() {
+        let mut rounds = Rounds::default();
+        for (w, e) in [(0.5, 0.9), (0.7, 0.6), (0.6, 0.8)] {
+            rounds.record("W / ceiling", w);
+            rounds.record("E / ceiling", e);
+        }
+        let spreads = rounds.spreads();
+        assert_eq!(spreads[0].0, "W / ceiling");
+        assert_eq!(spreads[0].1.median, 0.6);
+        assert_eq!((spreads[1].1.low, spreads[1].1.high), (0.6, 0.9));
+    }
 
     #[test]
     fn percentiles_of_a_known_spread() {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Parser;
-use cqrs_bench::stats::Figure;
+use cqrs_bench::stats::{Figure, Spread};
 use cqrs_bench::workload::{self, Shape, StoreFigures};
 use cqrs_es::mem_store::MemStore;
 use cqrs_es::persist::PersistedEventStore;
@@ -296,18 +296,10 @@ fn summary(ours: &str, peer: &str, rounds: &[[f64; 5]]) {
         rounds.len()
     );
     for (index, label) in FIGURES.iter().enumerate() {
-        let mut column: Vec<f64> = rounds.iter().map(|r| r[index]).collect();
-        column.sort_by(f64::total_cmp);
-        let middle = column.len() / 2;
-        let median = match column.len() % 2 {
-            1 => column[middle],
-            _ => (column[middle - 1] + column[middle]) / 2.0,
-        };
-        println!(
-            "  {label:<20} median {median:>7.2}x   range {:.2}x - {:.2}x",
-            column[0],
-            column[column.len() - 1]
-        );
+        let column: Vec<f64> = rounds.iter().map(|r| r[index]).collect();
+        if let Some(spread) = Spread::of(&column) {
+            println!("  {label:<20} {spread}");
+        }
     }
 }
 
