@@ -55,6 +55,18 @@ impl<'c, T> Attr<'c, T> {
         }
     }
 
+    /// Reads this key's value with `parse` (which names the key in its errors) and
+    /// sets it: `("event", |k, meta| k.event.read(meta, attr::type_value))`.
+    pub(crate) fn read(
+        &mut self,
+        meta: &ParseNestedMeta<'_>,
+        parse: fn(&ParseNestedMeta<'_>, &str) -> syn::Result<T>,
+    ) -> syn::Result<()> {
+        let value = parse(meta, self.key)?;
+        self.set(&meta.path, value);
+        Ok(())
+    }
+
     pub(crate) fn get(self) -> Option<T> {
         self.value.map(|(_, value)| value)
     }

@@ -34,31 +34,18 @@ type KeyTable = [(
 
 const KEYS: &KeyTable = &[
     // #[aggregate(name = "cart")]
-    ("name", |k, meta| {
-        k.name.set(&meta.path, attr::string_value(meta, "name")?);
-        Ok(())
-    }),
+    ("name", |k, meta| k.name.read(meta, attr::string_value)),
     // #[aggregate(event = CartEvent)]
-    ("event", |k, meta| {
-        k.event.set(&meta.path, attr::type_value(meta, "event")?);
-        Ok(())
-    }),
+    ("event", |k, meta| k.event.read(meta, attr::type_value)),
     // #[aggregate(error = CartError)]
-    ("error", |k, meta| {
-        k.error.set(&meta.path, attr::type_value(meta, "error")?);
-        Ok(())
-    }),
+    ("error", |k, meta| k.error.read(meta, attr::type_value)),
     // #[aggregate(services = PriceList)]
     ("services", |k, meta| {
-        k.services
-            .set(&meta.path, attr::type_value(meta, "services")?);
-        Ok(())
+        k.services.read(meta, attr::type_value)
     }),
     // #[aggregate(state_version = 2)]
     ("state_version", |k, meta| {
-        let version = attr::u32_value(meta, "state_version")?;
-        k.state_version.set(&meta.path, version);
-        Ok(())
+        k.state_version.read(meta, attr::u32_value)
     }),
 ];
 

@@ -52,19 +52,13 @@ type VariantTable = [(
 const CONTAINER_KEYS: &ContainerTable = &[
     // #[command(aggregate = Cart)]
     ("aggregate", |k, meta| {
-        k.aggregate
-            .set(&meta.path, attr::type_value(meta, "aggregate")?);
-        Ok(())
+        k.aggregate.read(meta, attr::type_value)
     }),
 ];
 
 const VARIANT_KEYS: &VariantTable = &[
     // #[command(handler = remove)]
-    ("handler", |k, meta| {
-        k.handler
-            .set(&meta.path, attr::ident_value(meta, "handler")?);
-        Ok(())
-    }),
+    ("handler", |k, meta| k.handler.read(meta, attr::ident_value)),
     // #[command(services)]
     ("services", |k, meta| k.services.set(meta)),
     // #[command(async)]

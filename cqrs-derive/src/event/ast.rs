@@ -90,9 +90,7 @@ type UpcastTable = [(
 const CONTAINER_KEYS: &ContainerTable = &[
     // #[event(aggregate = Cart)]
     ("aggregate", |k, meta| {
-        k.aggregate
-            .set(&meta.path, attr::type_value(meta, "aggregate")?);
-        Ok(())
+        k.aggregate.read(meta, attr::type_value)
     }),
     // #[event(aggregates(Cart, Wishlist))]
     ("aggregates", |k, meta| {
@@ -119,21 +117,11 @@ const CONTAINER_KEYS: &ContainerTable = &[
 
 const VARIANT_KEYS: &VariantTable = &[
     // #[event(name = "cart.item_added")]
-    ("name", |k, meta| {
-        k.name.set(&meta.path, attr::string_value(meta, "name")?);
-        Ok(())
-    }),
+    ("name", |k, meta| k.name.read(meta, attr::string_value)),
     // #[event(version = 2)]
-    ("version", |k, meta| {
-        let version = attr::u32_value(meta, "version")?;
-        k.version.set(&meta.path, version);
-        Ok(())
-    }),
+    ("version", |k, meta| k.version.read(meta, attr::u32_value)),
     // #[event(handler = on_added)]
-    ("handler", |k, meta| {
-        k.apply.set(&meta.path, attr::ident_value(meta, "handler")?);
-        Ok(())
-    }),
+    ("handler", |k, meta| k.apply.read(meta, attr::ident_value)),
     // #[event(skip_apply)]
     ("skip_apply", |k, meta| k.skip_apply.set(meta)),
     // #[event(upcast(from = 1, with = item_added_v1))]
@@ -147,11 +135,7 @@ const VARIANT_KEYS: &VariantTable = &[
 
 const UPCAST_KEYS: &UpcastTable = &[
     // from = 1
-    ("from", |k, inner| {
-        let from = attr::u32_value(inner, "from")?;
-        k.from.set(&inner.path, from);
-        Ok(())
-    }),
+    ("from", |k, inner| k.from.read(inner, attr::u32_value)),
     // with = upgrade_v1
     ("with", |k, inner| {
         let with = attr::path_value_as(inner, "with", "a function", "upgrade_v1")?;

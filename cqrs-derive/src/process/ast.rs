@@ -70,16 +70,9 @@ type KeyTable = [(
 
 const KEYS: &KeyTable = &[
     // #[process(name = "fulfilment")]
-    ("name", |k, meta| {
-        k.name.set(&meta.path, attr::string_value(meta, "name")?);
-        Ok(())
-    }),
+    ("name", |k, meta| k.name.read(meta, attr::string_value)),
     // #[process(command = ShopCommand)]
-    ("command", |k, meta| {
-        k.command
-            .set(&meta.path, attr::type_value(meta, "command")?);
-        Ok(())
-    }),
+    ("command", |k, meta| k.command.read(meta, attr::type_value)),
     // #[process(start(CartEvent::CheckedOut, by_event_id))]
     ("start", |k, meta| {
         let entry = parse_entry(k.cx, meta)?;
@@ -93,21 +86,14 @@ const KEYS: &KeyTable = &[
         Ok(())
     }),
     // #[process(done = finished)]
-    ("done", |k, meta| {
-        k.done.set(&meta.path, attr::ident_value(meta, "done")?);
-        Ok(())
-    }),
+    ("done", |k, meta| k.done.read(meta, attr::ident_value)),
     // #[process(deadlines = pending)]
     ("deadlines", |k, meta| {
-        k.deadlines
-            .set(&meta.path, attr::ident_value(meta, "deadlines")?);
-        Ok(())
+        k.deadlines.read(meta, attr::ident_value)
     }),
     // #[process(on_deadline = expired)]
     ("on_deadline", |k, meta| {
-        k.on_deadline
-            .set(&meta.path, attr::ident_value(meta, "on_deadline")?);
-        Ok(())
+        k.on_deadline.read(meta, attr::ident_value)
     }),
 ];
 /// What one `start(...)` or `on(...)` says, key by key.

@@ -49,15 +49,9 @@ type KeyTable = [(
 
 const KEYS: &KeyTable = &[
     // #[projection(name = "top_products")]
-    ("name", |k, meta| {
-        k.name.set(&meta.path, attr::string_value(meta, "name")?);
-        Ok(())
-    }),
+    ("name", |k, meta| k.name.read(meta, attr::string_value)),
     // #[projection(event = CartEvent)]
-    ("event", |k, meta| {
-        k.event.set(&meta.path, attr::type_value(meta, "event")?);
-        Ok(())
-    }),
+    ("event", |k, meta| k.event.read(meta, attr::type_value)),
     // #[projection(handles(ItemAdded, ItemRemoved = removed))]
     ("handles", |k, meta| {
         let list = parse_handles(k.cx, meta)?;

@@ -32,22 +32,13 @@ type KeyTable = [(
 
 const KEYS: &KeyTable = &[
     // #[query(output = Vec<ProductCount>)]
-    ("output", |k, meta| {
-        k.output.set(&meta.path, attr::type_value(meta, "output")?);
-        Ok(())
-    }),
+    ("output", |k, meta| k.output.read(meta, attr::type_value)),
     // #[query(read_model = TopProducts)]
     ("read_model", |k, meta| {
-        k.read_model
-            .set(&meta.path, attr::type_value(meta, "read_model")?);
-        Ok(())
+        k.read_model.read(meta, attr::type_value)
     }),
     // #[query(handler = top)]
-    ("handler", |k, meta| {
-        k.handler
-            .set(&meta.path, attr::ident_value(meta, "handler")?);
-        Ok(())
-    }),
+    ("handler", |k, meta| k.handler.read(meta, attr::ident_value)),
 ];
 
 impl<'a> QueryType<'a> {

@@ -39,15 +39,9 @@ type KeyTable = [(
 
 const KEYS: &KeyTable = &[
     // #[table(db = sqlx::Sqlite)]
-    ("db", |k, meta| {
-        k.db.set(&meta.path, attr::type_value(meta, "db")?);
-        Ok(())
-    }),
+    ("db", |k, meta| k.db.read(meta, attr::type_value)),
     // #[table(event = CartEvent)]
-    ("event", |k, meta| {
-        k.event.set(&meta.path, attr::type_value(meta, "event")?);
-        Ok(())
-    }),
+    ("event", |k, meta| k.event.read(meta, attr::type_value)),
     // #[table(handles(ItemAdded, Cleared = cleared))]
     ("handles", |k, meta| {
         let list = parse_handles(k.cx, meta)?;
@@ -67,10 +61,7 @@ const KEYS: &KeyTable = &[
         Ok(())
     }),
     // #[table(name = "top_products")]
-    ("name", |k, meta| {
-        k.name.set(&meta.path, attr::string_value(meta, "name")?);
-        Ok(())
-    }),
+    ("name", |k, meta| k.name.read(meta, attr::string_value)),
 ];
 
 impl<'a> TableType<'a> {
