@@ -10,7 +10,9 @@
 //! cache, loads with and without a snapshot, and for SQLite and PostgreSQL the
 //! machine's ceilings in the same run (single-row `INSERT`s over as many connections,
 //! a plain paged `SELECT`); `--lag-seconds N` adds a live projection's lag under
-//! 2,000 events/s. Prints a table, writes `--out`/results.json and `--out`/chart.svg.
+//! 2,000 events/s; `--rounds N` measures every store N times and prints each ratio to
+//! a ceiling as a median and range. Prints a table, writes `--out`/results.json and
+//! `--out`/chart.svg.
 
 use std::path::PathBuf;
 
