@@ -88,7 +88,7 @@ where
 #[diagnostic::on_unimplemented(
     message = "this method cannot handle the event: its fields are `{Args}`",
     label = "wrong handler signature",
-    note = "write `fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `fn handler(&mut self, header: &EventHeader, <fields>)`, returning `()` or `Result<(), E>`"
+    note = "write `fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `fn handler(&mut self, header: &EventHeader, <fields>)`, returning `()` or `Result<(), E>`; a variant of more than 12 fields cannot be taken field by field: group some of them into a struct of their own"
 )]
 pub trait ProjectionHandler<P, Args, M = WithHeader> {
     /// Calls the handler.

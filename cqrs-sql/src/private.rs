@@ -14,6 +14,11 @@ pub use crate::target::TableProjection;
 /// The fn pointer type of a table handler of a variant whose fields are `Self`,
 /// for the connection type `C`: generated code coerces the user's method to it, so a
 /// method with other parameters is one error showing the signature to write.
+#[diagnostic::on_unimplemented(
+    message = "a table handler takes at most 12 fields; this variant's fields are `{Self}`",
+    label = "too many fields to handle",
+    note = "group some of the variant's fields into a struct of their own"
+)]
 pub trait TableShape<P, C> {
     /// `fn(&'a P, &'b mut C, &'c EventHeader, <each field>) -> R`.
     type Handler<'a, 'b, 'c, R>
@@ -36,6 +41,7 @@ pub trait TableShape<P, C> {
 
 macro_rules! impl_table_shape {
     ($($arg:ident),*) => {
+        #[diagnostic::do_not_recommend]
         impl<P, C, $($arg),*> TableShape<P, C> for ($($arg,)*) {
             type Handler<'a, 'b, 'c, R> = fn(&'a P, &'b mut C, &'c EventHeader, $($arg),*) -> R
             where

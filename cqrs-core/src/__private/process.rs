@@ -37,7 +37,7 @@ impl<C, E: Into<HandlerError>> IntoCommands<C> for Result<Vec<C>, E> {
 #[diagnostic::on_unimplemented(
     message = "this method cannot handle the event: its fields are `{Args}`",
     label = "wrong handler signature",
-    note = "write `fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `fn handler(&mut self, header: &EventHeader, <fields>)`, returning `Vec<Command>` or `Result<Vec<Command>, E>`; an `async fn` needs `async` in its `on(...)` or `start(...)`"
+    note = "write `fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `fn handler(&mut self, header: &EventHeader, <fields>)`, returning `Vec<Command>` or `Result<Vec<Command>, E>`; an `async fn` needs `async` in its `on(...)` or `start(...)`; a variant of more than 12 fields cannot be taken field by field: group some of them into a struct of their own"
 )]
 pub trait ProcessHandler<P, Args, C, M = WithHeader> {
     /// Calls the handler.
@@ -49,7 +49,7 @@ pub trait ProcessHandler<P, Args, C, M = WithHeader> {
 #[diagnostic::on_unimplemented(
     message = "this method cannot handle the event asynchronously: its fields are `{Args}`",
     label = "wrong async handler signature",
-    note = "write `async fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `async fn handler(&mut self, header: &EventHeader, <fields>)`, returning `Vec<Command>` or `Result<Vec<Command>, E>`; a plain `fn` must not be marked `async`"
+    note = "write `async fn handler(&mut self, <each field of the variant, by value, in order>)`, or with the header first: `async fn handler(&mut self, header: &EventHeader, <fields>)`, returning `Vec<Command>` or `Result<Vec<Command>, E>`; a plain `fn` must not be marked `async`; a variant of more than 12 fields cannot be taken field by field: group some of them into a struct of their own"
 )]
 pub trait AsyncProcessHandler<P, Args, C, M = WithHeader> {
     /// Calls the handler.
