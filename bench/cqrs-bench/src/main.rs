@@ -144,84 +144,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for &kind in &stores {
             eprintln!("measuring {kind:?} (round {round}/{rounds}) ...");
             let figures = match kind {
-                StoreKind::Memory => {
-                    let store = cqrs_core::InMemoryEventStore::new();
-                    let mut figures = workload::run(store.clone(), "memory", &shape).await;
-                    figures.live_lag = lag(store, args.lag_seconds).await;
-                    figures
-                }
-                StoreKind::Sqlite => {
-                    let path = temp_file("cqrs-bench");
-                    let store = SqliteEventStore::open(&path).await?;
-                    let mut figures = workload::run(store.clone(), "sqlite", &shape).await;
-                    let read_path = temp_file("cqrs-bench-read");
-                    let read_url = format!("sqlite://{}?mode=rwc", read_path.display());
-                    let (e, q) =
-                        read_side::read_database(store.clone(), &read_url, shape.queries).await;
-                    (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
-                    remove_sqlite(&read_path);
-                    figures.e_ceiling = Some(ceiling::sqlite_select(store.pool()).await);
-                    let inserts_path = temp_file("cqrs-bench-ceiling");
-                    let inserts = ceiling_inserts(&shape);
-                    figures.w_ceiling =
-                        Some(ceiling::sqlite_inserts(&inserts_path, shape.writers, inserts).await);
-                    figures.live_lag = lag(store, args.lag_seconds).await;
-                    remove_sqlite(&path);
-                    remove_sqlite(&inserts_path);
-                    figures
-                }
+                StoreKind::Memory => memory(&args, &shape).await,
+                StoreKind::Sqlite => sqlite(&args, &shape).await?,
                 StoreKind::Postgres => {
-                    let store = postgres(&args.database_url, shape.writers).await?;
-                    let mut figures = workload::run(store.clone(), "postgres", &shape).await;
-                    let read_schema = format!("{}_read", store.schema());
-                    let read_server = with_database(&args.database_url, &args.read_database);
-                    let admin = sqlx::PgPool::connect(&read_server).await?;
-                    sqlx::query(&format!("CREATE SCHEMA {read_schema}"))
-                        .execute(&admin)
-                        .await?;
-                    let in_schema =
-                        |url: &str| format!("{url}?options=-c%20search_path%3D{read_schema}");
-                    let (e, q) = read_side::read_database(
-                        store.clone(),
-                        &in_schema(&read_server),
-                        shape.queries,
-                    )
-                    .await;
-                    (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
-                    if let Some(replica_url) = &args.replica_url {
-                        let head = store.head_position().await?;
-                        let replica = replica(replica_url, store.schema()).await?;
-                        figures.r_replica =
-                            Some(read_side::loads_from(replica, head, &shape).await);
-                        let copy = in_schema(&with_database(replica_url, &args.read_database));
-                        figures.q_replica = Some(replica_top_ten(&copy, shape.queries).await?);
-                    }
-                    sqlx::query(&format!("DROP SCHEMA {read_schema} CASCADE"))
-                        .execute(&admin)
-                        .await?;
-                    figures.e_ceiling = Some(ceiling::postgres_select(store.pool()).await);
-                    let inserts = ceiling_inserts(&shape);
-                    figures.w_ceiling =
-                        Some(ceiling::postgres_inserts(store.pool(), shape.writers, inserts).await);
-                    figures.live_lag = lag(store.clone(), args.lag_seconds).await;
-                    let (nodes, one) = two_nodes(&args.database_url, &shape).await?;
-                    println!(
-                        "  W on two nodes x {} writers: {:.0} commands/s, {:.2}x one node ({:.0})",
-                        shape.writers,
-                        nodes.per_second,
-                        nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
-                        one.per_second
-                    );
+                    let (figures, nodes, one) = postgres_figures(&args, &shape).await?;
                     ratios.record(
                         "postgres: W on two nodes / one node",
                         nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
                     );
                     two_node_w = Some((nodes, one));
-                    if args.keep_schema {
-                        eprintln!("kept schema {}", store.schema());
-                    } else {
-                        testing::drop_schema(store).await;
-                    }
                     figures
                 }
             };
@@ -272,6 +203,82 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     std::fs::write(&chart, chart::svg(&results, &title))?;
     println!("wrote {} and {}", json.display(), chart.display());
     Ok(())
+}
+
+/// The workload on a fresh in-memory store.
+async fn memory(args: &Args, shape: &Shape) -> StoreFigures {
+    let store = cqrs_core::InMemoryEventStore::new();
+    let mut figures = workload::run(store.clone(), "memory", shape).await;
+    figures.live_lag = lag(store, args.lag_seconds).await;
+    figures
+}
+
+/// The workload on a fresh SQLite file, with the read database and the ceilings.
+async fn sqlite(args: &Args, shape: &Shape) -> Result<StoreFigures, Box<dyn std::error::Error>> {
+    let path = temp_file("cqrs-bench");
+    let store = SqliteEventStore::open(&path).await?;
+    let mut figures = workload::run(store.clone(), "sqlite", shape).await;
+    let read_path = temp_file("cqrs-bench-read");
+    let read_url = format!("sqlite://{}?mode=rwc", read_path.display());
+    let (e, q) = read_side::read_database(store.clone(), &read_url, shape.queries).await;
+    (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
+    remove_sqlite(&read_path);
+    figures.e_ceiling = Some(ceiling::sqlite_select(store.pool()).await);
+    let inserts_path = temp_file("cqrs-bench-ceiling");
+    let inserts = ceiling_inserts(shape);
+    figures.w_ceiling = Some(ceiling::sqlite_inserts(&inserts_path, shape.writers, inserts).await);
+    figures.live_lag = lag(store, args.lag_seconds).await;
+    remove_sqlite(&path);
+    remove_sqlite(&inserts_path);
+    Ok(figures)
+}
+
+/// The workload on a fresh PostgreSQL schema, with the read database, the replica
+/// (if given) and the ceilings; then W on two nodes and on one, back to back.
+async fn postgres_figures(
+    args: &Args,
+    shape: &Shape,
+) -> Result<(StoreFigures, Figure, Figure), Box<dyn std::error::Error>> {
+    let store = postgres(&args.database_url, shape.writers).await?;
+    let mut figures = workload::run(store.clone(), "postgres", shape).await;
+    let read_schema = format!("{}_read", store.schema());
+    let read_server = with_database(&args.database_url, &args.read_database);
+    let admin = sqlx::PgPool::connect(&read_server).await?;
+    sqlx::query(&format!("CREATE SCHEMA {read_schema}"))
+        .execute(&admin)
+        .await?;
+    let in_schema = |url: &str| format!("{url}?options=-c%20search_path%3D{read_schema}");
+    let (e, q) =
+        read_side::read_database(store.clone(), &in_schema(&read_server), shape.queries).await;
+    (figures.e_read_db, figures.q_read_db) = (Some(e), Some(q));
+    if let Some(replica_url) = &args.replica_url {
+        let head = store.head_position().await?;
+        let replica = replica(replica_url, store.schema()).await?;
+        figures.r_replica = Some(read_side::loads_from(replica, head, shape).await);
+        let copy = in_schema(&with_database(replica_url, &args.read_database));
+        figures.q_replica = Some(replica_top_ten(&copy, shape.queries).await?);
+    }
+    sqlx::query(&format!("DROP SCHEMA {read_schema} CASCADE"))
+        .execute(&admin)
+        .await?;
+    figures.e_ceiling = Some(ceiling::postgres_select(store.pool()).await);
+    let inserts = ceiling_inserts(shape);
+    figures.w_ceiling = Some(ceiling::postgres_inserts(store.pool(), shape.writers, inserts).await);
+    figures.live_lag = lag(store.clone(), args.lag_seconds).await;
+    let (nodes, one) = two_nodes(&args.database_url, shape).await?;
+    println!(
+        "  W on two nodes x {} writers: {:.0} commands/s, {:.2}x one node ({:.0})",
+        shape.writers,
+        nodes.per_second,
+        nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
+        one.per_second
+    );
+    if args.keep_schema {
+        eprintln!("kept schema {}", store.schema());
+    } else {
+        testing::drop_schema(store).await;
+    }
+    Ok((figures, nodes, one))
 }
 
 /// `url` with its database replaced by `database`.
