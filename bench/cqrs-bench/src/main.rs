@@ -150,7 +150,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let (figures, nodes, one) = postgres_figures(&args, &shape).await?;
                     ratios.record(
                         "postgres: W on two nodes / one node",
-                        nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
+                        report::share(&nodes, &one),
                     );
                     two_node_w = Some((nodes, one));
                     figures
@@ -167,8 +167,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     relay.relay.per_second,
                     relay.relay.p50_us / 1000.0,
                     relay.publish_loop.per_second,
-                    100.0 * relay.relay.per_second
-                        / relay.publish_loop.per_second.max(f64::MIN_POSITIVE)
+                    100.0 * report::share(&relay.relay, &relay.publish_loop)
                 );
                 relays.push((figures.store.clone(), relay));
             }
@@ -270,7 +269,7 @@ async fn postgres_figures(
         "  W on two nodes x {} writers: {:.0} commands/s, {:.2}x one node ({:.0})",
         shape.writers,
         nodes.per_second,
-        nodes.per_second / one.per_second.max(f64::MIN_POSITIVE),
+        report::share(&nodes, &one),
         one.per_second
     );
     if args.keep_schema {

@@ -286,7 +286,7 @@ fn rows<'a>(ours: &'a StoreFigures, peer: &'a StoreFigures) -> [(&'a Figure, &'a
 
 /// Ours / the peer's, per figure.
 fn ratios(ours: &StoreFigures, peer: &StoreFigures) -> [f64; 5] {
-    rows(ours, peer).map(|(a, b)| a.per_second / b.per_second.max(f64::MIN_POSITIVE))
+    rows(ours, peer).map(|(a, b)| cqrs_bench::report::share(a, b))
 }
 
 /// After several rounds: each figure's median ratio and its range.
