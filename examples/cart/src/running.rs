@@ -63,16 +63,14 @@ pub(crate) async fn work<S: Store>(
     let fulfilment = tokio::spawn(async move {
         let mut stopped = stopped;
         fulfilment
-            .run_exclusive(std::time::Duration::from_millis(200), async move {
+            .run_exclusive(RETRY, async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             })
             .await;
     });
     let mut runner = TopRunner::new(&store, tables.as_ref(), options);
     let printer = cli::spawn_status_printer(runner.watch_status(), json);
-    runner
-        .run_exclusive(std::time::Duration::from_millis(200), stop_signal())
-        .await;
+    runner.run_exclusive(RETRY, stop_signal()).await;
     let _ = stop.send(true);
     let _ = fulfilment.await;
     printer.abort();
